@@ -1,0 +1,46 @@
+"""jaxnets: a functional deep-learning toolkit on JAX.
+
+Networks are Flax Linen modules, optimizers and schedules are Optax
+transformations, and every train step is a pure function that can be jitted,
+vmapped, scanned and sharded. ``import jaxnets as jn`` reaches everything.
+"""
+
+from jaxnets import data, losses, metrics, nn, optim, train, viz
+from jaxnets.data import Dataset, Split
+from jaxnets.train import (
+    Batch,
+    Callback,
+    FitResult,
+    TrainState,
+    evaluate,
+    fit,
+    make_eval_step,
+    make_train_step,
+    predict,
+)
+from jaxnets.train import callbacks as callbacks
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Batch",
+    "Callback",
+    "Dataset",
+    "FitResult",
+    "Split",
+    "TrainState",
+    "__version__",
+    "callbacks",
+    "data",
+    "evaluate",
+    "fit",
+    "losses",
+    "make_eval_step",
+    "make_train_step",
+    "metrics",
+    "nn",
+    "optim",
+    "predict",
+    "train",
+    "viz",
+]

@@ -1,0 +1,36 @@
+"""The training engine: state, pure steps, compiled epochs and the fit loop."""
+
+from jaxnets.train.callbacks import Callback, ProgressBar
+from jaxnets.train.epoch import BatchPlan, EpochRunner, choose_strategy, epoch_indices
+from jaxnets.train.fit import FitResult, Trainer, evaluate, fit, get_runner, predict
+from jaxnets.train.state import TrainState
+from jaxnets.train.step import (
+    Batch,
+    StepOutput,
+    make_eval_step,
+    make_train_step,
+    masked_mean,
+    train_step_outputs,
+)
+
+__all__ = [
+    "Batch",
+    "BatchPlan",
+    "Callback",
+    "EpochRunner",
+    "FitResult",
+    "ProgressBar",
+    "StepOutput",
+    "TrainState",
+    "Trainer",
+    "choose_strategy",
+    "epoch_indices",
+    "evaluate",
+    "fit",
+    "get_runner",
+    "make_eval_step",
+    "make_train_step",
+    "masked_mean",
+    "predict",
+    "train_step_outputs",
+]

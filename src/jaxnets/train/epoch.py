@@ -1,0 +1,278 @@
+"""A whole epoch as compiled code: permute, batch, mask, step, accumulate metrics.
+
+The data stays on the device. An epoch's batches are index arrays into it
+(``[num_batches, batch_size]``) with a mask of real examples; the last partial
+batch is padded with repeated indices and masked, so losses and metrics count
+exactly the real examples (``drop_last=True`` drops it instead).
+
+Execution strategies (all give the same result):
+- ``"scan"``: the epoch is one ``lax.scan`` (one dispatch per epoch);
+- ``"unroll"``: compiled chunks of ``chunk`` steps, each chunk a fully unrolled
+  scan, called from Python (no loop inside the compiled code);
+- ``"step"``: one jitted call per step.
+``"auto"`` picks ``"scan"`` except for convolutional models on CPU, where XLA
+lowers the weight-gradient convolution inside a compiled loop to a slow naive
+kernel (jax-ml/jax#12868); there it picks ``"unroll"``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from jaxnets.metrics import Metric, SumCount
+from jaxnets.train.state import TrainState
+from jaxnets.train.step import SHUFFLE_STREAM, Batch, StepOutput
+from jaxnets.typing import Array
+
+StepFn = Callable[[TrainState, Batch], tuple[TrainState, StepOutput]]
+EvalFn = Callable[[TrainState, Batch], StepOutput]
+
+STRATEGIES = ("auto", "scan", "unroll", "step")
+DEFAULT_CHUNK = 8
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """How ``num_examples`` are cut into batches."""
+
+    num_examples: int
+    batch_size: int
+    drop_last: bool = False
+
+    @property
+    def num_batches(self) -> int:
+        if self.drop_last:
+            return self.num_examples // self.batch_size
+        return math.ceil(self.num_examples / self.batch_size)
+
+
+def resolve_batch_size(batch_size: int | None, num_examples: int, name: str = "batch_size") -> int:
+    """``None`` means full batch; otherwise a positive integer, capped at the data size."""
+    if batch_size is None:
+        return num_examples
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+        raise TypeError(f"{name} must be a positive int or None, found {batch_size!r}")
+    if batch_size <= 0:
+        raise ValueError(f"{name} must be a positive int or None (full batch), found {batch_size}")
+    return min(batch_size, num_examples)
+
+
+def epoch_indices(
+    key: Array, epoch: Array, plan: BatchPlan, shuffle: bool = True
+) -> tuple[Array, Array]:
+    """Example indices ``[num_batches, batch_size]`` and mask for one epoch (jit-able)."""
+    n, b, nb = plan.num_examples, plan.batch_size, plan.num_batches
+    if shuffle:
+        order = jax.random.permutation(
+            jax.random.fold_in(jax.random.fold_in(key, SHUFFLE_STREAM), epoch), n
+        )
+    else:
+        order = jnp.arange(n)
+    total = nb * b
+    if total <= n:
+        idx, mask = order[:total], jnp.ones((total,), jnp.float32)
+    else:  # pad by wrapping around (real examples, so batch statistics stay sane), masked out
+        idx = jnp.concatenate([order, order[: total - n]])
+        mask = (jnp.arange(total) < n).astype(jnp.float32)
+    return idx.reshape(nb, b), mask.reshape(nb, b)
+
+
+def sequential_indices(plan: BatchPlan) -> tuple[Array, Array]:
+    """Indices and mask in data order (evaluation)."""
+    return epoch_indices(jnp.zeros((2,), jnp.uint32), jnp.zeros((), jnp.int32), plan, False)
+
+
+MetricStates = tuple[SumCount, tuple[Any, ...]]  # (loss sum/count, one state per metric)
+
+
+def init_metric_states(
+    metrics: Sequence[Metric], num_examples: int, num_classes: int
+) -> MetricStates:
+    zero = jnp.zeros((), jnp.float32)
+    return SumCount(zero, zero), tuple(m.init(num_examples, num_classes) for m in metrics)
+
+
+def update_metric_states(
+    metrics: Sequence[Metric], states: MetricStates, out: StepOutput, mask: Array
+) -> MetricStates:
+    loss_state, metric_states = states
+    loss_state = SumCount(loss_state.total + out.loss_sum.astype(jnp.float32),
+                          loss_state.count + out.count.astype(jnp.float32))
+    metric_states = tuple(
+        m.update(s, out.outputs, out.labels, mask) for m, s in zip(metrics, metric_states, strict=True)
+    )
+    return loss_state, metric_states
+
+
+def compute_metrics(metrics: Sequence[Metric], states: MetricStates) -> dict[str, Array]:
+    """``{"loss": ..., name: value, ...}``; dict-valued metrics are flattened as ``name_key``."""
+    loss_state, metric_states = states
+    result = {"loss": loss_state.total / jnp.maximum(loss_state.count, 1.0)}
+    for m, s in zip(metrics, metric_states, strict=True):
+        value = m.compute(s)
+        if isinstance(value, dict):
+            result.update({f"{m.name}_{k}": v for k, v in value.items()})
+        else:
+            result[m.name] = value
+    return result
+
+
+def scan_train_steps(
+    step: StepFn,
+    metrics: Sequence[Metric],
+    state: TrainState,
+    states: MetricStates,
+    x: Array,
+    y: Array,
+    idx: Array,
+    mask: Array,
+    unroll: int | bool = 1,
+) -> tuple[TrainState, MetricStates]:
+    """Run the steps for the batches ``idx`` [steps, B] (a pure function)."""
+
+    def body(carry, batch_idx):
+        state, states = carry
+        i, m = batch_idx
+        state, out = step(state, Batch(x[i], y[i], m))
+        return (state, update_metric_states(metrics, states, out, m)), None
+
+    (state, states), _ = jax.lax.scan(body, (state, states), (idx, mask), unroll=unroll)
+    return state, states
+
+
+def scan_eval_steps(
+    step: EvalFn,
+    metrics: Sequence[Metric],
+    state: TrainState,
+    states: MetricStates,
+    x: Array,
+    y: Array,
+    idx: Array,
+    mask: Array,
+    unroll: int | bool = 1,
+) -> MetricStates:
+    """Evaluate the batches ``idx`` [steps, B] (a pure function)."""
+
+    def body(states, batch_idx):
+        i, m = batch_idx
+        return update_metric_states(metrics, states, step(state, Batch(x[i], y[i], m)), m), None
+
+    states, _ = jax.lax.scan(body, states, (idx, mask), unroll=unroll)
+    return states
+
+
+def is_convolutional(params: Any) -> bool:
+    """Whether a parameter tree holds convolution kernels (leaves of rank >= 3)."""
+    return any(getattr(p, "ndim", 0) >= 3 for p in jax.tree_util.tree_leaves(params))
+
+
+def choose_strategy(strategy: str, params: Any) -> str:
+    """Resolve ``"auto"`` for this model and backend (see the module docstring)."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}, found {strategy!r}")
+    if strategy != "auto":
+        return strategy
+    if jax.default_backend() == "cpu" and is_convolutional(params):
+        return "unroll"
+    return "scan"
+
+
+def chunk_bounds(num_batches: int, strategy: str, chunk: int) -> list[tuple[int, int]]:
+    """The ``[start, stop)`` batch ranges each compiled call runs."""
+    size = {"scan": num_batches, "step": 1}.get(strategy, chunk)
+    size = max(1, min(size, num_batches))
+    return [(s, min(s + size, num_batches)) for s in range(0, num_batches, size)]
+
+
+class EpochRunner:
+    """Compiled train and eval epochs for one model, loss, metric set and batch plan.
+
+    ``vmap=True`` maps every function over a leading population axis of the
+    state (and of the metric states), sharing the data. Compiled functions are
+    cached on the runner, so later epochs do not recompile.
+    """
+
+    def __init__(
+        self,
+        train_step: StepFn,
+        eval_step: EvalFn,
+        metrics: Sequence[Metric],
+        *,
+        strategy: str = "scan",
+        chunk: int = DEFAULT_CHUNK,
+        shuffle: bool = True,
+        vmap: bool = False,
+        donate: bool = False,
+    ):
+        self.train_step, self.eval_step = train_step, eval_step
+        self.metrics = tuple(metrics)
+        self.strategy, self.chunk, self.shuffle, self.vmap = strategy, chunk, shuffle, vmap
+        unroll = True if strategy in ("unroll", "step") else 1
+        steps = lambda *a: scan_train_steps(self.train_step, self.metrics, *a, unroll=unroll)
+        evals = lambda *a: scan_eval_steps(self.eval_step, self.metrics, *a, unroll=unroll)
+        indices = lambda key, epoch, plan: epoch_indices(key, epoch, plan, self.shuffle)
+        compute = lambda states: compute_metrics(self.metrics, states)
+        if vmap:
+            steps = jax.vmap(steps, in_axes=(0, 0, None, None, 0, 0))
+            evals = jax.vmap(evals, in_axes=(0, 0, None, None, None, None))
+            indices = jax.vmap(indices, in_axes=(0, 0, None))
+            compute = jax.vmap(compute)
+        self._steps = jax.jit(steps, donate_argnums=(0, 1) if donate else ())
+        self._evals = jax.jit(evals, donate_argnums=(1,) if donate else ())
+        self._indices = jax.jit(indices, static_argnums=2)
+        self._compute = jax.jit(compute)
+
+    def _init_states(self, plan: BatchPlan, num_classes: int, population: int | None):
+        states = init_metric_states(self.metrics, plan.num_examples, num_classes)
+        if population is not None:
+            states = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (population, *a.shape)),
+                                            states)
+        return states
+
+    def train_epoch(
+        self, state: TrainState, x: Array, y: Array, plan: BatchPlan, num_classes: int = 0
+    ) -> tuple[TrainState, dict[str, Array]]:
+        """One epoch of training; returns the new state and the epoch's train metrics."""
+        population = state.step.shape[0] if self.vmap else None
+        states = self._init_states(plan, num_classes, population)
+        idx, mask = self._indices(state.key, state.epoch, plan)
+        for start, stop in chunk_bounds(plan.num_batches, self.strategy, self.chunk):
+            sl = (slice(None), slice(start, stop)) if self.vmap else slice(start, stop)
+            state, states = self._steps(state, states, x, y, idx[sl], mask[sl])
+        state = state.replace(epoch=state.epoch + 1)
+        return state, self._compute(states)
+
+    def evaluate(
+        self, state: TrainState, x: Array, y: Array, plan: BatchPlan, num_classes: int = 0
+    ) -> dict[str, Array]:
+        """Metrics over a whole split in evaluation mode."""
+        population = state.step.shape[0] if self.vmap else None
+        states = self._init_states(plan, num_classes, population)
+        idx, mask = sequential_indices(plan)
+        for start, stop in chunk_bounds(plan.num_batches, self.strategy, self.chunk):
+            states = self._evals(state, states, x, y, idx[start:stop], mask[start:stop])
+        return self._compute(states)
+
+
+__all__ = [
+    "STRATEGIES",
+    "BatchPlan",
+    "EpochRunner",
+    "choose_strategy",
+    "chunk_bounds",
+    "compute_metrics",
+    "epoch_indices",
+    "init_metric_states",
+    "is_convolutional",
+    "resolve_batch_size",
+    "scan_eval_steps",
+    "scan_train_steps",
+    "sequential_indices",
+    "update_metric_states",
+]

@@ -1,0 +1,190 @@
+"""Pure train and eval steps: ``(state, batch) -> (state, metrics)`` and ``(state, batch) -> metrics``.
+
+Both are plain functions of pytrees, so they can be jitted, vmapped over a
+population axis, scanned over the batches of an epoch and sharded over devices
+unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from jaxnets.losses import get_loss
+from jaxnets.train.state import TrainState
+from jaxnets.typing import Array, Params, PRNGKey
+
+# Fixed tags folded into the run key so dropout, augmentation and shuffling
+# draw independent streams.
+DROPOUT_STREAM = 0
+AUGMENT_STREAM = 1
+SHUFFLE_STREAM = 2
+
+Regularizer = Callable[[Params], Array]  # params -> scalar penalty added to the loss
+Augment = Callable[[PRNGKey, Array, Array], tuple[Array, Array]]  # (key, x, y) -> (x, y)
+
+
+class Batch(NamedTuple):
+    """A batch: inputs [B, ...], labels [B, ...] and a mask [B] of real (not padding) examples."""
+
+    x: Array
+    y: Array
+    mask: Array
+
+
+class StepOutput(NamedTuple):
+    """What one step reports to the epoch loop (which folds it into metric states)."""
+
+    loss_sum: Array  # [] sum of per-example losses over real examples
+    count: Array  # [] number of real examples
+    outputs: Array  # [B, ...] model outputs, for metrics
+    labels: Array  # [B, ...] labels the loss saw (after augmentation)
+    finite: Array  # [] bool, whether the update was applied
+    grad_norm: Array  # [] global gradient norm
+
+
+def step_key(state: TrainState, stream: int) -> PRNGKey:
+    """The key of the current step for one random stream (dropout, augmentation)."""
+    return jax.random.fold_in(jax.random.fold_in(state.key, stream), state.step)
+
+
+def masked_mean(values: Array, mask: Array) -> Array:
+    """``sum(values * mask) / max(sum(mask), 1)`` over the leading axis."""
+    mask = mask.astype(values.dtype)
+    return jnp.sum(values * mask) / jnp.maximum(jnp.sum(mask), 1.0)
+
+
+def global_norm(tree: Any) -> Array:
+    """``sqrt(sum of squares)`` over every leaf of a pytree."""
+    leaves = jax.tree_util.tree_leaves(tree)
+    return jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in leaves)) if leaves else jnp.zeros(())
+
+
+def _all_finite(tree: Any) -> Array:
+    leaves = jax.tree_util.tree_leaves(tree)
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves])) if leaves else True
+
+
+def apply_model(
+    state: TrainState, params: Params, x: Array, *, train: bool, key: PRNGKey | None = None
+) -> tuple[Array, dict[str, Any]]:
+    """Run the model; in training mode update mutable collections (batch statistics)."""
+    variables = {"params": params, **state.model_state}
+    rngs = {"dropout": key} if key is not None else None
+    if train and state.model_state:
+        out, new_state = state.apply_fn(
+            variables, x, train=True, rngs=rngs, mutable=list(state.model_state)
+        )
+        return out, dict(new_state)
+    return state.apply_fn(variables, x, train=train, rngs=rngs), state.model_state
+
+
+def train_step_outputs(
+    state: TrainState,
+    batch: Batch,
+    *,
+    loss_fn: Callable[[Array, Array], Array],
+    regularizer: Regularizer | None = None,
+    augment: Augment | None = None,
+    skip_nonfinite: bool = True,
+) -> tuple[TrainState, StepOutput]:
+    """One optimizer step; returns the new state and what the epoch loop needs."""
+    x, y = batch.x, batch.y
+    if augment is not None:
+        x, y = augment(step_key(state, AUGMENT_STREAM), x, y)
+    dropout_key = step_key(state, DROPOUT_STREAM)
+
+    def objective(params: Params) -> tuple[Array, tuple[Array, Array, Any]]:
+        outputs, model_state = apply_model(state, params, x, train=True, key=dropout_key)
+        per_example = loss_fn(outputs, y)
+        data_loss = masked_mean(per_example, batch.mask)
+        total = data_loss + (regularizer(params) if regularizer is not None else 0.0)
+        return total, (per_example, outputs, model_state)
+
+    grads, (per_example, outputs, model_state) = jax.grad(objective, has_aux=True)(state.params)
+    updates, opt_state = state.tx.update(grads, state.opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    mask = batch.mask.astype(per_example.dtype)
+    loss_sum = jnp.sum(jnp.where(mask > 0, per_example, 0.0))
+    finite = jnp.logical_and(jnp.isfinite(loss_sum), _all_finite(grads))
+    new = state.replace(
+        step=state.step + 1, params=params, model_state=model_state, opt_state=opt_state
+    )
+    if skip_nonfinite:
+        # A non-finite loss or gradient leaves the state as it was (but for the
+        # step counter, so the next step draws fresh dropout keys) and is counted.
+        kept = jax.tree_util.tree_map(lambda n, o: jnp.where(finite, n, o), new, state)
+        new = kept.replace(step=state.step + 1, skipped=state.skipped + (~finite).astype(jnp.int32))
+    report = StepOutput(loss_sum, jnp.sum(mask), outputs, y, finite, global_norm(grads))
+    return new, report
+
+
+def make_train_step(
+    loss: str | Callable = "cross_entropy",
+    *,
+    regularizer: Regularizer | None = None,
+    augment: Augment | None = None,
+    skip_nonfinite: bool = True,
+) -> Callable[[TrainState, Batch], tuple[TrainState, dict[str, Array]]]:
+    """A pure ``train_step(state, batch) -> (state, metrics)``.
+
+    ``metrics`` holds the batch's mean ``loss`` over real examples, ``count``,
+    ``grad_norm`` and ``finite`` (whether the update was applied).
+    """
+    loss_fn = get_loss(loss)
+
+    def train_step(state: TrainState, batch: Batch) -> tuple[TrainState, dict[str, Array]]:
+        state, out = train_step_outputs(
+            state, batch, loss_fn=loss_fn, regularizer=regularizer, augment=augment,
+            skip_nonfinite=skip_nonfinite,
+        )
+        metrics = {
+            "loss": out.loss_sum / jnp.maximum(out.count, 1.0),
+            "count": out.count,
+            "grad_norm": out.grad_norm,
+            "finite": out.finite,
+        }
+        return state, metrics
+
+    return train_step
+
+
+def eval_step_outputs(
+    state: TrainState, batch: Batch, *, loss_fn: Callable[[Array, Array], Array]
+) -> StepOutput:
+    """Model outputs and loss in evaluation mode (running statistics, no dropout)."""
+    outputs, _ = apply_model(state, state.params, batch.x, train=False)
+    per_example = loss_fn(outputs, batch.y)
+    mask = batch.mask.astype(per_example.dtype)
+    loss_sum = jnp.sum(jnp.where(mask > 0, per_example, 0.0))
+    return StepOutput(loss_sum, jnp.sum(mask), outputs, batch.y, jnp.isfinite(loss_sum),
+                      jnp.zeros((), per_example.dtype))
+
+
+def make_eval_step(
+    loss: str | Callable = "cross_entropy",
+) -> Callable[[TrainState, Batch], dict[str, Array]]:
+    """A pure ``eval_step(state, batch) -> metrics`` (``loss`` and ``count``)."""
+    loss_fn = get_loss(loss)
+
+    def eval_step(state: TrainState, batch: Batch) -> dict[str, Array]:
+        out = eval_step_outputs(state, batch, loss_fn=loss_fn)
+        return {"loss": out.loss_sum / jnp.maximum(out.count, 1.0), "count": out.count}
+
+    return eval_step
+
+
+__all__ = [
+    "Batch",
+    "StepOutput",
+    "eval_step_outputs",
+    "make_eval_step",
+    "make_train_step",
+    "masked_mean",
+    "step_key",
+    "train_step_outputs",
+]
