@@ -29,10 +29,20 @@ def check_learning_rate(learning_rate: Any, name: str = "learning_rate") -> None
     check_positive(name, learning_rate, allow_zero=True)
 
 
-def sgd(learning_rate: ScalarOrSchedule = 1e-2) -> optax.GradientTransformation:
-    """Plain (stochastic) gradient descent: ``theta <- theta - lr * g``."""
+def sgd(
+    learning_rate: ScalarOrSchedule = 1e-2, momentum: float | None = None, nesterov: bool = False
+) -> optax.GradientTransformation:
+    """(Stochastic) gradient descent: ``theta <- theta - lr * g``.
+
+    With ``momentum`` (heavy ball): ``v <- momentum * v + g``, ``theta <- theta - lr * v``;
+    ``nesterov=True`` uses ``g + momentum * v`` as the step direction.
+    """
     check_learning_rate(learning_rate)
-    return optax.inject_hyperparams(optax.sgd)(learning_rate=learning_rate)
+    if momentum is None:
+        return optax.inject_hyperparams(optax.sgd)(learning_rate=learning_rate)
+    check_positive("momentum", momentum, allow_zero=True)
+    return optax.inject_hyperparams(optax.sgd, static_args=("nesterov",))(
+        learning_rate=learning_rate, momentum=momentum, nesterov=nesterov)
 
 
 def adam(
