@@ -1,0 +1,24 @@
+"""The core experiments run end to end in --quick mode and write their outputs."""
+
+import json
+
+from experiments import mlp, xor
+
+
+def test_mlp_quick(tmp_path):
+    results = mlp.main(["--quick", "--no-progress", "--out", str(tmp_path)])
+    assert (tmp_path / "learning_curves.png").stat().st_size > 0
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["test"]["accuracy"] == results["test"]["accuracy"] > 0.8
+    assert len(saved["history"]["loss"]) == 3
+
+
+def test_xor_learns_and_zero_init_keeps_symmetry(tmp_path):
+    results = xor.main(["--quick", "--no-progress", "--out", str(tmp_path)])
+    runs = {r["network"]: r for r in results["runs"]}
+    assert runs["tanh, Glorot init"]["accuracy"] == 1.0
+    assert runs["relu, He init"]["accuracy"] == 1.0
+    zero = runs["tanh, zero init (chapter)"]
+    assert zero["hidden_unit_spread"] == 0.0 and zero["accuracy"] < 1.0
+    assert runs["no nonlinearity (chapter)"]["accuracy"] < 1.0
+    assert (tmp_path / "loss_curves.png").exists() and (tmp_path / "results.json").exists()
