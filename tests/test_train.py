@@ -119,7 +119,7 @@ def test_strategies_agree_on_a_conv_net(strategy):
     y = rng.integers(0, 3, 20).astype(np.int32)
     kw = dict(epochs=2, batch_size=6, verbose=False, seed=1)
     ref = jn.fit(TinyCNN(), jn.optim.sgd(0.1), (x, y), strategy="scan", **kw)
-    other = jn.fit(TinyCNN(), jn.optim.sgd(0.1), (x, y), strategy=strategy, chunk=2, **kw)
+    other = jn.fit(TinyCNN(), jn.optim.sgd(0.1), (x, y), strategy=strategy, chunk=3, **kw)  # padded
     chex.assert_trees_all_close(ref.state.params, other.state.params, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ref.history["loss"], other.history["loss"], rtol=1e-5)
 
@@ -252,3 +252,10 @@ def test_train_step_does_not_retrace():
     state = _state(x=x)
     for _ in range(3):
         state, _ = step(state, _batch(x, y))
+
+
+def test_empty_batch_is_an_exact_noop():
+    x, y = blobs(8)
+    state = _state(x=x)
+    new, m = jn.make_train_step()(state, _batch(x, y, np.zeros(8, np.float32)))
+    assert _tree_equal(new, state) and float(m["count"]) == 0

@@ -12,7 +12,12 @@ Execution strategies (all give the same result):
 - ``"step"``: one jitted call per step.
 ``"auto"`` picks ``"scan"`` except for convolutional models on CPU, where XLA
 lowers the weight-gradient convolution inside a compiled loop to a slow naive
-kernel (jax-ml/jax#12868); there it picks ``"unroll"``.
+kernel (jax-ml/jax#12868); there it picks ``"unroll"``. Measured on 2 CPU cores
+(conv 16-pool-32, 32x32x3, batch 64, 16 batches per epoch): scan 3.8 s/epoch,
+per-step jitted loop 0.33 s, unrolled chunks of 4-16 steps 0.25-0.28 s.
+Evaluation (forward only) is always one scan: it does not hit the slow path.
+Chunks are padded with empty batches (exact no-ops of the step) so every
+compiled call has one shape.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ StepFn = Callable[[TrainState, Batch], tuple[TrainState, StepOutput]]
 EvalFn = Callable[[TrainState, Batch], StepOutput]
 
 STRATEGIES = ("auto", "scan", "unroll", "step")
-DEFAULT_CHUNK = 8
+DEFAULT_CHUNK = 4  # measured: 4-16 unrolled steps run alike; compile time grows with the chunk
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,21 @@ def compute_metrics(metrics: Sequence[Metric], states: MetricStates) -> dict[str
     return result
 
 
+def _loop(body: Callable, carry: Any, xs: Any, unroll: int | bool) -> Any:
+    """``lax.scan`` over the leading axis, or (``unroll=True``) straight-line code.
+
+    Full unrolling is done with a Python loop rather than ``scan(unroll=True)``:
+    XLA keeps a one-trip while loop around a length-1 scan, which still hits the
+    slow in-loop convolution path.
+    """
+    if unroll is True:
+        for i in range(jax.tree_util.tree_leaves(xs)[0].shape[0]):
+            carry, _ = body(carry, jax.tree_util.tree_map(lambda a, i=i: a[i], xs))
+        return carry
+    carry, _ = jax.lax.scan(body, carry, xs, unroll=unroll)
+    return carry
+
+
 def scan_train_steps(
     step: StepFn,
     metrics: Sequence[Metric],
@@ -142,7 +162,7 @@ def scan_train_steps(
         state, out = step(state, Batch(x[i], y[i], m))
         return (state, update_metric_states(metrics, states, out, m)), None
 
-    (state, states), _ = jax.lax.scan(body, (state, states), (idx, mask), unroll=unroll)
+    state, states = _loop(body, (state, states), (idx, mask), unroll)
     return state, states
 
 
@@ -163,8 +183,7 @@ def scan_eval_steps(
         i, m = batch_idx
         return update_metric_states(metrics, states, step(state, Batch(x[i], y[i], m)), m), None
 
-    states, _ = jax.lax.scan(body, states, (idx, mask), unroll=unroll)
-    return states
+    return _loop(body, states, (idx, mask), unroll)
 
 
 def is_convolutional(params: Any) -> bool:
@@ -183,10 +202,27 @@ def choose_strategy(strategy: str, params: Any) -> str:
     return "scan"
 
 
-def chunk_bounds(num_batches: int, strategy: str, chunk: int) -> list[tuple[int, int]]:
-    """The ``[start, stop)`` batch ranges each compiled call runs."""
+def chunk_size(num_batches: int, strategy: str, chunk: int) -> int:
+    """Batches per compiled call."""
     size = {"scan": num_batches, "step": 1}.get(strategy, chunk)
-    size = max(1, min(size, num_batches))
+    return max(1, min(size, num_batches))
+
+
+def pad_batches(idx: Array, mask: Array, size: int) -> tuple[Array, Array]:
+    """Append empty (fully masked) batches so the count is a multiple of ``size``.
+
+    An empty batch is an exact no-op of the train step, so every chunk has the
+    same shape and compiles once.
+    """
+    extra = -idx.shape[-2] % size
+    if extra == 0:
+        return idx, mask
+    pad = [(0, 0)] * (idx.ndim - 2) + [(0, extra), (0, 0)]
+    return jnp.pad(idx, pad), jnp.pad(mask, pad)
+
+
+def chunk_bounds(num_batches: int, size: int) -> list[tuple[int, int]]:
+    """The ``[start, stop)`` batch ranges each compiled call runs."""
     return [(s, min(s + size, num_batches)) for s in range(0, num_batches, size)]
 
 
@@ -215,7 +251,9 @@ class EpochRunner:
         self.strategy, self.chunk, self.shuffle, self.vmap = strategy, chunk, shuffle, vmap
         unroll = True if strategy in ("unroll", "step") else 1
         steps = lambda *a: scan_train_steps(self.train_step, self.metrics, *a, unroll=unroll)
-        evals = lambda *a: scan_eval_steps(self.eval_step, self.metrics, *a, unroll=unroll)
+        # Evaluation is forward-only: the slow in-loop path (weight-gradient
+        # convolutions) does not arise, so a whole split is always one scan.
+        evals = lambda *a: scan_eval_steps(self.eval_step, self.metrics, *a)
         indices = lambda key, epoch, plan: epoch_indices(key, epoch, plan, self.shuffle)
         compute = lambda states: compute_metrics(self.metrics, states)
         if vmap:
@@ -242,7 +280,9 @@ class EpochRunner:
         population = state.step.shape[0] if self.vmap else None
         states = self._init_states(plan, num_classes, population)
         idx, mask = self._indices(state.key, state.epoch, plan)
-        for start, stop in chunk_bounds(plan.num_batches, self.strategy, self.chunk):
+        size = chunk_size(plan.num_batches, self.strategy, self.chunk)
+        idx, mask = pad_batches(idx, mask, size)
+        for start, stop in chunk_bounds(idx.shape[-2], size):
             sl = (slice(None), slice(start, stop)) if self.vmap else slice(start, stop)
             state, states = self._steps(state, states, x, y, idx[sl], mask[sl])
         state = state.replace(epoch=state.epoch + 1)
@@ -255,8 +295,7 @@ class EpochRunner:
         population = state.step.shape[0] if self.vmap else None
         states = self._init_states(plan, num_classes, population)
         idx, mask = sequential_indices(plan)
-        for start, stop in chunk_bounds(plan.num_batches, self.strategy, self.chunk):
-            states = self._evals(state, states, x, y, idx[start:stop], mask[start:stop])
+        states = self._evals(state, states, x, y, idx, mask)
         return self._compute(states)
 
 
@@ -266,6 +305,8 @@ __all__ = [
     "EpochRunner",
     "choose_strategy",
     "chunk_bounds",
+    "chunk_size",
+    "pad_batches",
     "compute_metrics",
     "epoch_indices",
     "init_metric_states",

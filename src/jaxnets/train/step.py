@@ -110,16 +110,20 @@ def train_step_outputs(
     params = optax.apply_updates(state.params, updates)
     mask = batch.mask.astype(per_example.dtype)
     loss_sum = jnp.sum(jnp.where(mask > 0, per_example, 0.0))
+    count = jnp.sum(mask)
     finite = jnp.logical_and(jnp.isfinite(loss_sum), _all_finite(grads))
-    new = state.replace(
-        step=state.step + 1, params=params, model_state=model_state, opt_state=opt_state
-    )
-    if skip_nonfinite:
-        # A non-finite loss or gradient leaves the state as it was (but for the
-        # step counter, so the next step draws fresh dropout keys) and is counted.
-        kept = jax.tree_util.tree_map(lambda n, o: jnp.where(finite, n, o), new, state)
-        new = kept.replace(step=state.step + 1, skipped=state.skipped + (~finite).astype(jnp.int32))
-    report = StepOutput(loss_sum, jnp.sum(mask), outputs, y, finite, global_norm(grads))
+    nonempty = count > 0
+    # An empty (fully masked) batch is an exact no-op: it pads an epoch to a whole
+    # number of compiled chunks. A non-finite loss or gradient (when skipped)
+    # leaves parameters and optimizer state as they were but advances the step
+    # counter, so the next step draws fresh dropout keys, and is counted.
+    apply = jnp.logical_and(nonempty, finite) if skip_nonfinite else nonempty
+    new = state.replace(params=params, model_state=model_state, opt_state=opt_state)
+    new = jax.tree_util.tree_map(lambda n, o: jnp.where(apply, n, o), new, state)
+    bad = jnp.logical_and(nonempty, ~finite) if skip_nonfinite else jnp.zeros((), bool)
+    new = new.replace(step=state.step + nonempty.astype(jnp.int32),
+                      skipped=state.skipped + bad.astype(jnp.int32))
+    report = StepOutput(loss_sum, count, outputs, y, finite, global_norm(grads))
     return new, report
 
 
