@@ -5,7 +5,7 @@ transformations, and every train step is a pure function that can be jitted,
 vmapped, scanned and sharded. ``import jaxnets as jn`` reaches everything.
 """
 
-from jaxnets import data, losses, metrics, nn, optim, train, viz
+from jaxnets import data, losses, metrics, nn, optim, parallel, train, viz
 from jaxnets.data import Dataset, Split
 from jaxnets.train import (
     Batch,
@@ -40,6 +40,7 @@ __all__ = [
     "metrics",
     "nn",
     "optim",
+    "parallel",
     "predict",
     "train",
     "viz",

@@ -143,6 +143,9 @@ def _loop(body: Callable, carry: Any, xs: Any, unroll: int | bool) -> Any:
     return carry
 
 
+Constrain = Callable[[Batch], Batch]  # e.g. shard a batch over a mesh's data axis
+
+
 def scan_train_steps(
     step: StepFn,
     metrics: Sequence[Metric],
@@ -153,13 +156,15 @@ def scan_train_steps(
     idx: Array,
     mask: Array,
     unroll: int | bool = 1,
+    constrain: Constrain | None = None,
 ) -> tuple[TrainState, MetricStates]:
     """Run the steps for the batches ``idx`` [steps, B] (a pure function)."""
 
     def body(carry, batch_idx):
         state, states = carry
         i, m = batch_idx
-        state, out = step(state, Batch(x[i], y[i], m))
+        batch = Batch(x[i], y[i], m)
+        state, out = step(state, constrain(batch) if constrain else batch)
         return (state, update_metric_states(metrics, states, out, m)), None
 
     state, states = _loop(body, (state, states), (idx, mask), unroll)
@@ -176,12 +181,15 @@ def scan_eval_steps(
     idx: Array,
     mask: Array,
     unroll: int | bool = 1,
+    constrain: Constrain | None = None,
 ) -> MetricStates:
     """Evaluate the batches ``idx`` [steps, B] (a pure function)."""
 
     def body(states, batch_idx):
         i, m = batch_idx
-        return update_metric_states(metrics, states, step(state, Batch(x[i], y[i], m)), m), None
+        batch = Batch(x[i], y[i], m)
+        out = step(state, constrain(batch) if constrain else batch)
+        return update_metric_states(metrics, states, out, m), None
 
     return _loop(body, states, (idx, mask), unroll)
 
@@ -221,6 +229,20 @@ def pad_batches(idx: Array, mask: Array, size: int) -> tuple[Array, Array]:
     return jnp.pad(idx, pad), jnp.pad(mask, pad)
 
 
+def pad_columns(idx: Array, mask: Array, multiple: int) -> tuple[Array, Array]:
+    """Pad every batch with masked slots to a multiple of ``multiple`` (the device count).
+
+    The padded slots point at example 0 and have mask 0, so they change neither
+    the loss nor the gradient nor any metric: the sharded run equals the
+    unsharded one (up to float summation order).
+    """
+    extra = -idx.shape[-1] % multiple
+    if extra == 0:
+        return idx, mask
+    pad = [(0, 0)] * (idx.ndim - 1) + [(0, extra)]
+    return jnp.pad(idx, pad), jnp.pad(mask, pad)
+
+
 def chunk_bounds(num_batches: int, size: int) -> list[tuple[int, int]]:
     """The ``[start, stop)`` batch ranges each compiled call runs."""
     return [(s, min(s + size, num_batches)) for s in range(0, num_batches, size)]
@@ -245,15 +267,27 @@ class EpochRunner:
         shuffle: bool = True,
         vmap: bool = False,
         donate: bool = False,
+        mesh: Any = None,
     ):
         self.train_step, self.eval_step = train_step, eval_step
         self.metrics = tuple(metrics)
         self.strategy, self.chunk, self.shuffle, self.vmap = strategy, chunk, shuffle, vmap
+        self.mesh = mesh
+        # Data parallelism: each batch is split over the mesh's data axis, the
+        # parameters stay replicated, and XLA's partitioner adds the gradient
+        # all-reduce. Batches are padded (masked) to a multiple of the device count.
+        constrain = None
+        self.devices = 1
+        if mesh is not None and not vmap:
+            from jaxnets.parallel import batch_constraint
+
+            constrain, self.devices = batch_constraint(mesh), int(mesh.size)
         unroll = True if strategy in ("unroll", "step") else 1
-        steps = lambda *a: scan_train_steps(self.train_step, self.metrics, *a, unroll=unroll)
+        steps = lambda *a: scan_train_steps(self.train_step, self.metrics, *a, unroll=unroll,
+                                            constrain=constrain)
         # Evaluation is forward-only: the slow in-loop path (weight-gradient
         # convolutions) does not arise, so a whole split is always one scan.
-        evals = lambda *a: scan_eval_steps(self.eval_step, self.metrics, *a)
+        evals = lambda *a: scan_eval_steps(self.eval_step, self.metrics, *a, constrain=constrain)
         indices = lambda key, epoch, plan: epoch_indices(key, epoch, plan, self.shuffle)
         compute = lambda states: compute_metrics(self.metrics, states)
         if vmap:
@@ -279,7 +313,7 @@ class EpochRunner:
         """One epoch of training; returns the new state and the epoch's train metrics."""
         population = state.step.shape[0] if self.vmap else None
         states = self._init_states(plan, num_classes, population)
-        idx, mask = self._indices(state.key, state.epoch, plan)
+        idx, mask = pad_columns(*self._indices(state.key, state.epoch, plan), self.devices)
         size = chunk_size(plan.num_batches, self.strategy, self.chunk)
         idx, mask = pad_batches(idx, mask, size)
         for start, stop in chunk_bounds(idx.shape[-2], size):
@@ -294,7 +328,7 @@ class EpochRunner:
         """Metrics over a whole split in evaluation mode."""
         population = state.step.shape[0] if self.vmap else None
         states = self._init_states(plan, num_classes, population)
-        idx, mask = sequential_indices(plan)
+        idx, mask = pad_columns(*sequential_indices(plan), self.devices)
         states = self._evals(state, states, x, y, idx, mask)
         return self._compute(states)
 
@@ -307,6 +341,7 @@ __all__ = [
     "chunk_bounds",
     "chunk_size",
     "pad_batches",
+    "pad_columns",
     "compute_metrics",
     "epoch_indices",
     "init_metric_states",

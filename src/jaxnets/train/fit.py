@@ -59,6 +59,7 @@ def get_runner(
     augment: Augment | None = None,
     skip_nonfinite: bool = True,
     vmap: bool = False,
+    mesh: Any = None,
 ) -> EpochRunner:
     """A (cached) compiled epoch runner, so repeated ``fit`` calls reuse compiled code."""
     loss_fn = get_loss(loss)
@@ -67,7 +68,7 @@ def get_runner(
     evaluate_ = functools.partial(eval_step_outputs, loss_fn=loss_fn)
     metric_objs = [get_metric(m) for m in metrics]
     return EpochRunner(train, evaluate_, metric_objs, strategy=strategy, chunk=chunk,
-                       shuffle=shuffle, vmap=vmap)
+                       shuffle=shuffle, vmap=vmap, mesh=mesh)
 
 
 def to_device(split: Split) -> tuple[Array, Array]:
@@ -197,6 +198,7 @@ def fit(
     skip_nonfinite: bool = True,
     initial_state: TrainState | None = None,
     eval_batch_size: int | None = None,
+    mesh: Any = None,
 ) -> FitResult:
     """Train ``model`` with ``optimizer`` on ``train``; returns the final state and history.
 
@@ -218,6 +220,9 @@ def fit(
       augment: ``(key, x, y) -> (x, y)`` applied to every training batch on the device.
       skip_nonfinite: skip (and count in ``state.skipped``) updates with a non-finite loss/gradient.
       initial_state: continue from this state instead of initialising.
+      mesh: a ``jax.sharding.Mesh`` (``jn.parallel.data_mesh()``) for data parallelism: each
+        batch is split over the devices (padded and masked to a multiple of their number),
+        parameters are replicated; the result equals the one-device run.
 
     Returns:
       ``FitResult`` with ``.state`` and ``.history`` (lists per epoch: ``loss``, metrics,
@@ -261,10 +266,16 @@ def fit(
 
     strategy = choose_strategy(strategy, state.params)
     runner = get_runner(loss, metrics, strategy, chunk, shuffle, regularizer, augment,
-                        skip_nonfinite)
+                        skip_nonfinite, mesh=mesh)
     all_callbacks = list(callbacks) + ([ProgressBar()] if verbose else [])
+    train_arrays = to_device(train_split)
+    val_arrays = to_device(val_split) if val_split else None
+    if mesh is not None:
+        from jaxnets.parallel import put_replicated
+
+        state, train_arrays, val_arrays = put_replicated((state, train_arrays, val_arrays), mesh)
     trainer = Trainer(
-        state, runner, to_device(train_split), to_device(val_split) if val_split else None,
+        state, runner, train_arrays, val_arrays,
         batch_size=batch_size, eval_batch_size=eval_bs, drop_last=drop_last, epochs=epochs,
         num_classes=num_outputs if classification else 0, callbacks=all_callbacks, model=model,
     )

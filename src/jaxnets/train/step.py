@@ -91,8 +91,14 @@ def train_step_outputs(
     regularizer: Regularizer | None = None,
     augment: Augment | None = None,
     skip_nonfinite: bool = True,
+    axis_name: str | None = None,
 ) -> tuple[TrainState, StepOutput]:
-    """One optimizer step; returns the new state and what the epoch loop needs."""
+    """One optimizer step; returns the new state and what the epoch loop needs.
+
+    With ``axis_name`` (inside ``pmap``/``shard_map``) the loss is the global
+    masked mean ``sum(l * mask) / psum(count)`` and gradients are summed over the
+    axis, so every device applies the same update; batch statistics are averaged.
+    """
     x, y = batch.x, batch.y
     if augment is not None:
         x, y = augment(step_key(state, AUGMENT_STREAM), x, y)
@@ -101,11 +107,21 @@ def train_step_outputs(
     def objective(params: Params) -> tuple[Array, tuple[Array, Array, Any]]:
         outputs, model_state = apply_model(state, params, x, train=True, key=dropout_key)
         per_example = loss_fn(outputs, y)
-        data_loss = masked_mean(per_example, batch.mask)
-        total = data_loss + (regularizer(params) if regularizer is not None else 0.0)
-        return total, (per_example, outputs, model_state)
+        if axis_name is None:
+            data_loss = masked_mean(per_example, batch.mask)
+            penalty = regularizer(params) if regularizer is not None else 0.0
+        else:
+            mask = batch.mask.astype(per_example.dtype)
+            count = jax.lax.psum(jnp.sum(mask), axis_name)
+            data_loss = jnp.sum(per_example * mask) / jnp.maximum(count, 1.0)
+            devices = jax.lax.psum(1, axis_name)
+            penalty = regularizer(params) / devices if regularizer is not None else 0.0
+        return data_loss + penalty, (per_example, outputs, model_state)
 
     grads, (per_example, outputs, model_state) = jax.grad(objective, has_aux=True)(state.params)
+    if axis_name is not None:
+        grads = jax.lax.psum(grads, axis_name)
+        model_state = jax.lax.pmean(model_state, axis_name)
     updates, opt_state = state.tx.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
     mask = batch.mask.astype(per_example.dtype)
