@@ -5,7 +5,7 @@ transformations, and every train step is a pure function that can be jitted,
 vmapped, scanned and sharded. ``import jaxnets as jn`` reaches everything.
 """
 
-from jaxnets import data, losses, metrics, nn, optim, parallel, train, viz
+from jaxnets import backprop, data, diagnostics, interpret, losses, metrics, nn, optim, parallel, train, viz
 from jaxnets.data import Dataset, Split
 from jaxnets.train import (
     Batch,
@@ -30,10 +30,13 @@ __all__ = [
     "Split",
     "TrainState",
     "__version__",
+    "backprop",
     "callbacks",
     "data",
+    "diagnostics",
     "evaluate",
     "fit",
+    "interpret",
     "losses",
     "make_eval_step",
     "make_train_step",

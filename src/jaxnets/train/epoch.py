@@ -93,32 +93,39 @@ def sequential_indices(plan: BatchPlan) -> tuple[Array, Array]:
     return epoch_indices(jnp.zeros((2,), jnp.uint32), jnp.zeros((), jnp.int32), plan, False)
 
 
-MetricStates = tuple[SumCount, tuple[Any, ...]]  # (loss sum/count, one state per metric)
+# (loss sum/count, one state per metric, {extra name: per-step sum/count})
+MetricStates = tuple[SumCount, tuple[Any, ...], dict[str, SumCount]]
 
 
 def init_metric_states(
-    metrics: Sequence[Metric], num_examples: int, num_classes: int
+    metrics: Sequence[Metric], num_examples: int, num_classes: int, extras: Sequence[str] = ()
 ) -> MetricStates:
     zero = jnp.zeros((), jnp.float32)
-    return SumCount(zero, zero), tuple(m.init(num_examples, num_classes) for m in metrics)
+    return (SumCount(zero, zero), tuple(m.init(num_examples, num_classes) for m in metrics),
+            {name: SumCount(zero, zero) for name in extras})
 
 
 def update_metric_states(
     metrics: Sequence[Metric], states: MetricStates, out: StepOutput, mask: Array
 ) -> MetricStates:
-    loss_state, metric_states = states
+    loss_state, metric_states, extras = states
     loss_state = SumCount(loss_state.total + out.loss_sum.astype(jnp.float32),
                           loss_state.count + out.count.astype(jnp.float32))
     metric_states = tuple(
         m.update(s, out.outputs, out.labels, mask) for m, s in zip(metrics, metric_states, strict=True)
     )
-    return loss_state, metric_states
+    if extras:  # per-step values averaged over the epoch's non-empty steps
+        real = (out.count > 0).astype(jnp.float32)
+        extras = {k: SumCount(s.total + real * out.extras[k].astype(jnp.float32), s.count + real)
+                  for k, s in extras.items()}
+    return loss_state, metric_states, extras
 
 
 def compute_metrics(metrics: Sequence[Metric], states: MetricStates) -> dict[str, Array]:
     """``{"loss": ..., name: value, ...}``; dict-valued metrics are flattened as ``name_key``."""
-    loss_state, metric_states = states
+    loss_state, metric_states, extras = states
     result = {"loss": loss_state.total / jnp.maximum(loss_state.count, 1.0)}
+    result.update({k: s.total / jnp.maximum(s.count, 1.0) for k, s in extras.items()})
     for m, s in zip(metrics, metric_states, strict=True):
         value = m.compute(s)
         if isinstance(value, dict):
@@ -268,8 +275,10 @@ class EpochRunner:
         vmap: bool = False,
         donate: bool = False,
         mesh: Any = None,
+        extras: Callable[[Any], Sequence[str]] | None = None,
     ):
         self.train_step, self.eval_step = train_step, eval_step
+        self.extras = extras  # params -> names of the per-step extras the train step reports
         self.metrics = tuple(metrics)
         self.strategy, self.chunk, self.shuffle, self.vmap = strategy, chunk, shuffle, vmap
         self.mesh = mesh
@@ -300,8 +309,9 @@ class EpochRunner:
         self._indices = jax.jit(indices, static_argnums=2)
         self._compute = jax.jit(compute)
 
-    def _init_states(self, plan: BatchPlan, num_classes: int, population: int | None):
-        states = init_metric_states(self.metrics, plan.num_examples, num_classes)
+    def _init_states(self, plan: BatchPlan, num_classes: int, population: int | None,
+                     extras: Sequence[str] = ()):
+        states = init_metric_states(self.metrics, plan.num_examples, num_classes, extras)
         if population is not None:
             states = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (population, *a.shape)),
                                             states)
@@ -312,7 +322,11 @@ class EpochRunner:
     ) -> tuple[TrainState, dict[str, Array]]:
         """One epoch of training; returns the new state and the epoch's train metrics."""
         population = state.step.shape[0] if self.vmap else None
-        states = self._init_states(plan, num_classes, population)
+        params = state.params
+        if self.vmap:
+            params = jax.tree_util.tree_map(lambda a: a[0], params)
+        extras = self.extras(params) if self.extras else ()
+        states = self._init_states(plan, num_classes, population, extras)
         idx, mask = pad_columns(*self._indices(state.key, state.epoch, plan), self.devices)
         size = chunk_size(plan.num_batches, self.strategy, self.chunk)
         idx, mask = pad_batches(idx, mask, size)

@@ -60,15 +60,20 @@ def get_runner(
     skip_nonfinite: bool = True,
     vmap: bool = False,
     mesh: Any = None,
+    diagnostics: bool = False,
 ) -> EpochRunner:
     """A (cached) compiled epoch runner, so repeated ``fit`` calls reuse compiled code."""
     loss_fn = get_loss(loss)
     train = functools.partial(train_step_outputs, loss_fn=loss_fn, regularizer=regularizer,
-                              augment=augment, skip_nonfinite=skip_nonfinite)
+                              augment=augment, skip_nonfinite=skip_nonfinite,
+                              diagnostics=diagnostics)
     evaluate_ = functools.partial(eval_step_outputs, loss_fn=loss_fn)
     metric_objs = [get_metric(m) for m in metrics]
+    extras = None
+    if diagnostics:
+        from jaxnets.diagnostics import diagnostic_names as extras
     return EpochRunner(train, evaluate_, metric_objs, strategy=strategy, chunk=chunk,
-                       shuffle=shuffle, vmap=vmap, mesh=mesh)
+                       shuffle=shuffle, vmap=vmap, mesh=mesh, extras=extras)
 
 
 def to_device(split: Split) -> tuple[Array, Array]:
@@ -199,6 +204,7 @@ def fit(
     initial_state: TrainState | None = None,
     eval_batch_size: int | None = None,
     mesh: Any = None,
+    diagnostics: bool = False,
 ) -> FitResult:
     """Train ``model`` with ``optimizer`` on ``train``; returns the final state and history.
 
@@ -223,6 +229,8 @@ def fit(
       mesh: a ``jax.sharding.Mesh`` (``jn.parallel.data_mesh()``) for data parallelism: each
         batch is split over the devices (padded and masked to a multiple of their number),
         parameters are replicated; the result equals the one-device run.
+      diagnostics: record per-layer ``grad_norm/LAYER``, ``param_norm/LAYER`` and
+        ``update_ratio/LAYER`` (epoch means of per-step values) in the history.
 
     Returns:
       ``FitResult`` with ``.state`` and ``.history`` (lists per epoch: ``loss``, metrics,
@@ -266,7 +274,7 @@ def fit(
 
     strategy = choose_strategy(strategy, state.params)
     runner = get_runner(loss, metrics, strategy, chunk, shuffle, regularizer, augment,
-                        skip_nonfinite, mesh=mesh)
+                        skip_nonfinite, mesh=mesh, diagnostics=diagnostics)
     all_callbacks = list(callbacks) + ([ProgressBar()] if verbose else [])
     train_arrays = to_device(train_split)
     val_arrays = to_device(val_split) if val_split else None

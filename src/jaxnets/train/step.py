@@ -45,6 +45,7 @@ class StepOutput(NamedTuple):
     labels: Array  # [B, ...] labels the loss saw (after augmentation)
     finite: Array  # [] bool, whether the update was applied
     grad_norm: Array  # [] global gradient norm
+    extras: dict[str, Array] | None = None  # per-layer diagnostics (opt-in), scalars
 
 
 def step_key(state: TrainState, stream: int) -> PRNGKey:
@@ -92,8 +93,12 @@ def train_step_outputs(
     augment: Augment | None = None,
     skip_nonfinite: bool = True,
     axis_name: str | None = None,
+    diagnostics: bool = False,
 ) -> tuple[TrainState, StepOutput]:
     """One optimizer step; returns the new state and what the epoch loop needs.
+
+    With ``diagnostics`` the report carries per-layer gradient norms, parameter
+    norms and update/parameter ratios (``jaxnets.diagnostics.step_diagnostics``).
 
     With ``axis_name`` (inside ``pmap``/``shard_map``) the loss is the global
     masked mean ``sum(l * mask) / psum(count)`` and gradients are summed over the
@@ -139,7 +144,12 @@ def train_step_outputs(
     bad = jnp.logical_and(nonempty, ~finite) if skip_nonfinite else jnp.zeros((), bool)
     new = new.replace(step=state.step + nonempty.astype(jnp.int32),
                       skipped=state.skipped + bad.astype(jnp.int32))
-    report = StepOutput(loss_sum, count, outputs, y, finite, global_norm(grads))
+    extras = None
+    if diagnostics:
+        from jaxnets.diagnostics import step_diagnostics
+
+        extras = step_diagnostics(grads, state.params, new.params)
+    report = StepOutput(loss_sum, count, outputs, y, finite, global_norm(grads), extras)
     return new, report
 
 
