@@ -457,3 +457,19 @@ def test_csv_series_without_header_and_errors(tmp_path):
         jn.data.load("csv_series", path=tmp_path / "s.csv", column="value", window=30)
     with pytest.raises(ValueError, match=r"column is required"):
         jn.data.load("csv_series", path=tmp_path / "s.csv")
+
+
+# --------------------------------------------------------------------------- the mlp experiment on user files
+
+
+def test_mlp_experiment_on_mnist_files_quick(tmp_path):
+    from experiments import mlp
+
+    write_mnist(tmp_path / "mnist", n_train=5100, n_test=50, gz=True)
+    results = mlp.main(["--quick", "--no-progress", "--dataset", "mnist", "--data-dir", str(tmp_path),
+                        "--out", str(tmp_path / "run"), "--hidden", "16"])
+    assert (tmp_path / "run" / "results.json").is_file()
+    assert (tmp_path / "run" / "learning_curves.png").is_file()
+    assert results["dataset"] == "Dataset('mnist', train=100, val=5000, test=50, x(28, 28, 1))"
+    with pytest.raises(SystemExit):
+        mlp.main(["--quick", "--dataset", "fashion_mnist", "--data-dir", str(tmp_path / "none")])

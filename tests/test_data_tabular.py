@@ -98,3 +98,4 @@ def test_an_mlp_learns_iris():
     result = jn.fit(jn.nn.MLP((16, 3)), jn.optim.adam(3e-2), d.train, loss="cross_entropy",
                     metrics=("accuracy",), epochs=30, batch_size=32, verbose=False)
     assert jn.evaluate(result.state, d.test)["accuracy"] > 0.85
+
