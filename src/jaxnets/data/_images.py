@@ -270,7 +270,7 @@ def _idx_dtype(path: Path, head: bytes) -> np.dtype:
     return np.dtype(_IDX_DTYPES[head[2]])
 
 
-def _read_exactly(path: Path, stream: Any, n: int, offset: int) -> bytes:
+def _read_exactly(path: Path, stream: Any, n: int, offset: int) -> bytearray:
     """Read ``n`` bytes of a (possibly gzip) stream, reporting a short read as truncation."""
     buf, got = bytearray(), 0
     try:
@@ -287,7 +287,7 @@ def _read_exactly(path: Path, stream: Any, n: int, offset: int) -> bytes:
         what = "decompressed bytes" if path.suffix == ".gz" else "bytes"
         raise ValueError(f"{path}: truncated IDX file: expected at least {offset + n} {what}, "
                          f"found {offset + got}")
-    return bytes(buf)
+    return buf
 
 
 def read_idx(path: str | Path) -> np.ndarray:
