@@ -22,3 +22,13 @@ def test_xor_learns_and_zero_init_keeps_symmetry(tmp_path):
     assert zero["hidden_unit_spread"] == 0.0 and zero["accuracy"] < 1.0
     assert runs["no nonlinearity (chapter)"]["accuracy"] < 1.0
     assert (tmp_path / "loss_curves.png").exists() and (tmp_path / "results.json").exists()
+
+
+def test_backprop_quick(tmp_path):
+    from experiments import backprop
+
+    results = backprop.main(["--quick", "--no-progress", "--out", str(tmp_path)])
+    xor_row, digits_row = results["tasks"]
+    assert xor_row["accuracy"] == 1.0 and digits_row["accuracy"] > 0.8
+    assert xor_row["max |hand - jax.grad|"] < 1e-5 and digits_row["max |hand - jax.grad|"] < 1e-5
+    assert (tmp_path / "deltas.png").exists()
