@@ -6,11 +6,13 @@ Every loss has the signature ``loss(outputs, labels) -> [batch]``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import jax
 import jax.numpy as jnp
 import optax
 
-from jaxnets._validate import unknown_name
+from jaxnets._validate import check_positive, unknown_name
 from jaxnets.typing import Array, ArrayLike, LossFn
 
 
@@ -50,6 +52,61 @@ def cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Array:
     return optax.softmax_cross_entropy(logits, labels.astype(logits.dtype))
 
 
+# Parameter names that are never penalised by default: biases and the scales and
+# offsets of normalisation layers (decaying them only fights the normalisation).
+UNPENALISED_NAMES = frozenset({"bias", "scale"})
+
+
+def default_penalty_mask(params: Any) -> Any:
+    """``True`` for leaves an L1/L2 penalty should cover: kernels and embeddings.
+
+    A leaf is excluded when its name is ``bias`` or ``scale`` (normalisation
+    layers) or when it has fewer than two axes (biases, PReLU slopes, norms).
+    """
+    def keep(path: tuple, leaf: Any) -> bool:
+        name = getattr(path[-1], "key", getattr(path[-1], "name", None)) if path else None
+        return bool(jnp.ndim(leaf) >= 2 and name not in UNPENALISED_NAMES)
+
+    return jax.tree_util.tree_map_with_path(keep, params)
+
+
+def _masked_leaves(params: Any, mask: Any | None) -> list[Array]:
+    mask = default_penalty_mask(params) if mask is None else mask
+    if callable(mask):
+        mask = mask(params)
+    kept = jax.tree_util.tree_map(lambda p, m: p if m else None, params, mask)
+    return jax.tree_util.tree_leaves(kept)
+
+
+def l1_penalty(params: Any, mask: Any | None = None) -> Array:
+    """``sum_i |w_i|`` over the penalised leaves (``mask``: a pytree of bools or a
+    function of ``params``; default :func:`default_penalty_mask`)."""
+    leaves = _masked_leaves(params, mask)
+    return sum((jnp.sum(jnp.abs(w)) for w in leaves), jnp.zeros(()))
+
+
+def l2_penalty(params: Any, mask: Any | None = None) -> Array:
+    """``1/2 sum_i w_i^2`` over the penalised leaves (the 1/2 makes its gradient ``w``)."""
+    leaves = _masked_leaves(params, mask)
+    return 0.5 * sum((jnp.sum(jnp.square(w)) for w in leaves), jnp.zeros(()))
+
+
+def regularizer(l1: float = 0.0, l2: float = 0.0, mask: Any | None = None) -> Callable[[Any], Array]:
+    """A ``params -> l1 * L1(params) + l2 * L2(params)`` penalty for ``fit(regularizer=...)``."""
+    check_positive("l1", l1, allow_zero=True)
+    check_positive("l2", l2, allow_zero=True)
+
+    def penalty(params: Any) -> Array:
+        total = jnp.zeros(())
+        if l1:
+            total = total + l1 * l1_penalty(params, mask)
+        if l2:
+            total = total + l2 * l2_penalty(params, mask)
+        return total
+
+    return penalty
+
+
 LOSSES: dict[str, LossFn] = {
     "mse": mse,
     "cross_entropy": cross_entropy,
@@ -75,4 +132,15 @@ def is_classification(loss: str | Callable) -> bool:
     return bool(getattr(loss, "classification", False))
 
 
-__all__ = ["CLASSIFICATION_LOSSES", "LOSSES", "cross_entropy", "get_loss", "is_classification", "mse"]
+__all__ = [
+    "CLASSIFICATION_LOSSES",
+    "LOSSES",
+    "cross_entropy",
+    "default_penalty_mask",
+    "get_loss",
+    "is_classification",
+    "l1_penalty",
+    "l2_penalty",
+    "mse",
+    "regularizer",
+]
