@@ -1,5 +1,6 @@
 """Optimizers, schedules and gradient transformations (all Optax ``GradientTransformation``s)."""
 
+from jaxnets.optim import schedules
 from jaxnets.optim._adabound import ScaleByAdaBoundState, adabound, amsbound, scale_by_adabound
 from jaxnets.optim._core import (
     OPTIMIZERS,
@@ -22,6 +23,23 @@ from jaxnets.optim._optimizers import (
     momentum,
     nesterov,
     rmsprop,
+)
+from jaxnets.optim._plateau import (
+    PlateauState,
+    current_learning_rate,
+    plateau_update,
+    reduce_on_plateau,
+)
+from jaxnets.optim.schedules import (
+    constant,
+    cosine,
+    cyclical,
+    exponential_decay,
+    inverse_time_decay,
+    one_cycle,
+    step_decay,
+    warm_restarts,
+    warmup,
 )
 
 OPTIMIZERS.update({
@@ -52,4 +70,18 @@ __all__ = [
     "nesterov",
     "rmsprop",
     "scale_by_adabound",
+    "PlateauState",
+    "current_learning_rate",
+    "plateau_update",
+    "reduce_on_plateau",
+    "schedules",
+    "constant",
+    "cosine",
+    "cyclical",
+    "exponential_decay",
+    "inverse_time_decay",
+    "one_cycle",
+    "step_decay",
+    "warm_restarts",
+    "warmup",
 ]
