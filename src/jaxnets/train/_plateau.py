@@ -77,6 +77,8 @@ class ReduceLROnPlateau(Callback):
                              "jn.optim.reduce_on_plateau() after the optimizer so it can scale it")
         if self.initial_lr is None:
             self.initial_lr = float(np.max(np.asarray(lr)))
+        # a population's per-member rates are all scaled together, keeping their ratios
+        self._initial_rates = np.asarray(lr) * (self.initial_lr / max(float(np.max(lr)), 1e-30))
         if self.min_lr > self.initial_lr:
             raise ValueError(f"min_lr must be <= the initial learning rate {self.initial_lr}, "
                              f"found {self.min_lr}")
@@ -96,7 +98,7 @@ class ReduceLROnPlateau(Callback):
         if self.uses_scale:
             opt_state = replace_plateau_scale(opt_state, scale)
         else:
-            opt_state = set_hyperparam(opt_state, "learning_rate", self.initial_lr * scale)
+            opt_state = set_hyperparam(opt_state, "learning_rate", self._initial_rates * scale)
         trainer.state = trainer.state.replace(opt_state=opt_state)
         if self.verbose:
             print(f"epoch {epoch + 1}: {self.monitor} plateaued, learning rate "
