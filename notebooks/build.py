@@ -78,6 +78,78 @@ for init in ("glorot_uniform", "zeros"):
 )
 
 
+NOTEBOOKS["04_optimizers"] = notebook(
+    "Losses, optimizers and learning-rate schedules",
+    "Per-example losses, optimizers as Optax transformations (AdaBound included), schedules "
+    "(cyclical, warm restarts, one-cycle) and plateau reduction, all usable from `fit`.",
+    [
+        ("md", "## Losses are per-example\nFocal loss down-weights easy examples; with "
+               "`gamma=0` it is cross-entropy. Huber is quadratic near zero and linear beyond `delta`."),
+        ("code", '''import jax.numpy as jnp
+import numpy as np
+z = jnp.linspace(-6, 6, 121)
+ones = jnp.ones_like(z)
+curves = {"cross-entropy": jn.losses.binary_cross_entropy(z, ones),
+          **{f"focal gamma={g}": jn.losses.focal(z, ones, gamma=g) for g in (0.5, 2.0, 5.0)}}
+ax = jn.viz.plt.figure(figsize=(5, 3)).gca()
+for name, c in curves.items():
+    ax.plot(z, c, label=name)
+ax.set_xlabel("logit of the true class"); ax.legend();
+print("huber(e=0.5), huber(e=3):", jn.losses.huber(jnp.array([[0.5], [3.0]]), jnp.zeros((2, 1))))'''),
+        ("md", "## Compare optimizers on the same network, data and seed"),
+        ("code", '''data = jn.data.load("digits", seed=0)
+model = jn.nn.MLP((64, 10), activation="relu", kernel_init="he_normal")
+epochs = 2 if QUICK else 20
+optimizers = {"SGD": jn.optim.sgd(0.05), "momentum": jn.optim.momentum(0.01),
+              "RMSprop": jn.optim.rmsprop(1e-3), "Adam": jn.optim.adam(1e-3),
+              "AdaBound": jn.optim.adabound(1e-3, final_lr=0.1)}
+if QUICK:
+    optimizers = {k: optimizers[k] for k in ("SGD", "AdaBound")}
+losses = {name: jn.fit(model, tx, data.train, validation=data.val, epochs=epochs, batch_size=64,
+                       seed=0, verbose=False).history["val_loss"]
+          for name, tx in optimizers.items()}
+jn.viz.plot_curves(losses, ylabel="validation loss", logy=True);'''),
+        ("md", "## AdaBound's step-size bounds\nEach element's Adam step size is clipped to "
+               "`[final_lr (1 - 1/(gamma t + 1)), final_lr (1 + 1/(gamma t))]`, which closes on "
+               "`final_lr`: Adam early, SGD late."),
+        ("code", '''t = np.arange(1, 20001)
+final_lr, gamma = 0.1, 1e-3
+ax = jn.viz.plt.figure(figsize=(5, 3)).gca()
+ax.plot(t, final_lr * (1 - 1 / (gamma * t + 1)), label="lower")
+ax.plot(t, final_lr * (1 + 1 / (gamma * t)), label="upper")
+ax.set_yscale("log"); ax.set_xlabel("step"); ax.legend();'''),
+        ("md", "## Schedules are `step -> rate` functions"),
+        ("code", '''S = jn.optim.schedules
+schedules = {"step decay": S.step_decay(0.1, 200), "cosine": S.cosine(0.1, 1000),
+             "warmup + cosine": S.warmup(S.cosine(0.1, 900), 100),
+             "cyclical triangular2": S.cyclical(0.01, 0.1, 100, "triangular2"),
+             "SGDR (x2)": S.warm_restarts(0.1, 100, t_mult=2.0), "one-cycle": S.one_cycle(0.1, 1000)}
+jn.viz.plot_schedules(schedules, 1000);'''),
+        ("md", "## Plateau reduction from `fit`\nThe history records the rate each epoch used."),
+        ("code", '''r = jn.fit(model, jn.optim.momentum(0.05), data.train, validation=data.val,
+           epochs=3 if QUICK else 20, batch_size=64, seed=0, verbose=False,
+           callbacks=[jn.callbacks.ReduceLROnPlateau("val_loss", factor=0.5, patience=1)])
+print("lr per epoch:", [round(v, 4) for v in r.history["lr"]])'''),
+        ("md", "## Injected hyperparameters: one compiled program for a population\n"
+               "The rate lives in the optimizer state as an array, so `vmap` runs many at once."),
+        ("code", '''import optax
+def rosenbrock(w):
+    return (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2
+def final_loss(lr):
+    tx = jn.optim.adabound(lr, final_lr=1e-3)
+    def body(carry, _):
+        w, s = carry
+        u, s = tx.update(jax.grad(rosenbrock)(w), s, w)
+        return (optax.apply_updates(w, u), s), None
+    w0 = jnp.array([-1.0, 1.0])
+    (w, _), _ = jax.lax.scan(body, (w0, tx.init(w0)), None, 500 if QUICK else 5000)
+    return rosenbrock(w)
+lrs = jnp.array([1e-3, 3e-3, 1e-2, 3e-2])
+print(dict(zip(lrs.tolist(), jax.jit(jax.vmap(final_loss))(lrs).tolist())))'''),
+    ],
+)
+
+
 def main() -> None:
     for name, nb in NOTEBOOKS.items():
         nbformat.write(nb, HERE / f"{name}.ipynb")

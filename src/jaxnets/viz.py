@@ -69,4 +69,44 @@ def plot_curves(
     return _save(fig, path)
 
 
-__all__ = ["plot_curves", "plot_history", "plt"]
+__all__ = ["plot_curves", "plot_history", "plot_schedules", "plt"]
+
+
+def plot_schedules(
+    schedules: Mapping[str, object],
+    steps: int,
+    path: str | os.PathLike | None = None,
+    *,
+    title: str | None = "learning-rate schedules",
+    logy: bool = False,
+):
+    """Each ``step -> learning rate`` schedule over ``steps`` steps, one panel per schedule."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be an int >= 1, found {steps!r}")
+    bad = [name for name, s in schedules.items() if not callable(s)]
+    if not schedules or bad:
+        raise ValueError(f"schedules must be a non-empty mapping of name -> callable, found "
+                         f"non-callables {bad}" if bad else "schedules must not be empty")
+    n = len(schedules)
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False)
+    t = jnp.arange(steps)
+    for ax, (name, schedule) in zip(axes.flat, schedules.items(), strict=False):
+        ax.plot(np.arange(steps), np.asarray(jax.vmap(schedule)(t)))
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("step")
+        ax.set_ylabel("learning rate")
+        if logy:
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)

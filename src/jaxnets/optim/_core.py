@@ -20,9 +20,14 @@ from jaxnets._validate import check_positive, unknown_name
 ScalarOrSchedule = float | jax.Array | optax.Schedule
 
 
+def is_traced(value: Any) -> bool:
+    """Whether ``value`` is a JAX tracer (inside jit/vmap), which cannot be checked eagerly."""
+    return isinstance(value, jax.core.Tracer)
+
+
 def check_learning_rate(learning_rate: Any, name: str = "learning_rate") -> None:
     """A learning rate must be a schedule or a finite number >= 0."""
-    if callable(learning_rate):
+    if callable(learning_rate) or is_traced(learning_rate):
         return
     if isinstance(learning_rate, jax.Array) and learning_rate.ndim > 0:
         return  # a vector of rates for a population; checked by the caller
@@ -142,6 +147,7 @@ __all__ = [
     "adam",
     "check_learning_rate",
     "get_hyperparam",
+    "is_traced",
     "get_optimizer",
     "set_hyperparam",
     "sgd",

@@ -69,3 +69,4 @@ class ProgressBar(Callback):
 
 
 __all__ = ["Callback", "ProgressBar"]
+from jaxnets.train._plateau import ReduceLROnPlateau as ReduceLROnPlateau  # noqa: E402

@@ -17,7 +17,7 @@ import optax
 from jaxnets.data._types import Split
 from jaxnets.losses import get_loss, is_classification
 from jaxnets.metrics import CLASSIFICATION_METRICS, Metric, get_metric
-from jaxnets.optim import get_hyperparam, get_optimizer
+from jaxnets.optim import current_learning_rate, get_optimizer
 from jaxnets.train import _checks
 from jaxnets.train.callbacks import Callback, ProgressBar
 from jaxnets.train.epoch import (
@@ -163,13 +163,14 @@ class Trainer:
 
     def run_epoch(self) -> dict[str, float]:
         start = time.perf_counter()
-        lr = get_hyperparam(self.state.opt_state, "learning_rate")
         self.state, metrics = self.runner.train_epoch(self.state, *self.train_data, self.plan,
                                                       self.num_classes)
         logs = _to_host(metrics)
         if self.validation_data is not None:
             val = self.evaluate_arrays(*self.validation_data)
             logs.update({f"val_{k}": v for k, v in val.items()})
+        # the rate of the epoch's last update (a schedule's value there, times any plateau scale)
+        lr = current_learning_rate(self.state.opt_state)
         if lr is not None:
             logs["lr"] = float(lr)
         logs["time"] = time.perf_counter() - start
