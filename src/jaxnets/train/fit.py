@@ -145,6 +145,8 @@ class Trainer:
 
     def run(self) -> History:
         for cb in self.callbacks:
+            cb.check(self)
+        for cb in self.callbacks:
             cb.on_train_begin(self)
         try:
             for epoch in range(self.initial_epoch, self.epochs):
