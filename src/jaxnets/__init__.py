@@ -6,6 +6,7 @@ vmapped, scanned and sharded. ``import jaxnets as jn`` reaches everything.
 """
 
 from jaxnets import backprop, data, diagnostics, interpret, losses, metrics, nn, optim, parallel, train, viz
+from jaxnets import regularization as regularization
 from jaxnets.data import Dataset, Split
 from jaxnets.train import (
     Batch,
@@ -45,6 +46,7 @@ __all__ = [
     "optim",
     "parallel",
     "predict",
+    "regularization",
     "train",
     "viz",
 ]
