@@ -264,33 +264,3 @@ def test_bad_callback_arguments_raise_before_any_file_is_written(tmp_path):
     ]:
         with pytest.raises(ValueError, match=match):
             make()
-
-
-class _EverySteps(jn.Callback):
-    def __init__(self, n, stop_at=None):
-        self.every_n_steps, self.stop_at, self.calls = n, stop_at, []
-
-    def on_steps_end(self, trainer, step, logs):
-        self.calls.append((step, logs["loss"]))
-        if self.stop_at is not None and step >= self.stop_at:
-            trainer.stop_training = True
-
-
-def test_every_n_steps_hook_runs_between_compiled_chunks():
-    cb = _EverySteps(3)
-    kwargs = dict(epochs=2, batch_size=8, verbose=False, shuffle=False)
-    result = jn.fit(jn.nn.MLP((8, 3)), "adam", (X, Y), callbacks=[cb], **kwargs)
-    # 5 batches per epoch: after batches 3 and 5 (the epoch's last) of each epoch
-    assert [s for s, _ in cb.calls] == [3, 5, 8, 10]
-    assert cb.calls[1][1] == pytest.approx(result.history["loss"][0], rel=1e-6)
-    plain = jn.fit(jn.nn.MLP((8, 3)), "adam", (X, Y), **kwargs)  # chunking changes nothing
-    for a, b in zip(jax.tree_util.tree_leaves(result.state.params),
-                    jax.tree_util.tree_leaves(plain.state.params), strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-
-
-def test_stop_training_mid_epoch_from_a_step_hook():
-    cb = _EverySteps(2, stop_at=2)
-    result = jn.fit(jn.nn.MLP((8, 3)), "adam", (X, Y), epochs=3, batch_size=8, verbose=False,
-                    callbacks=[cb])
-    assert int(result.state.step) == 2 and result.epochs_run == 1

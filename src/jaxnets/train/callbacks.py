@@ -8,9 +8,6 @@ and change::
     check(trainer)                      # every callback's, before any other hook: raise
                                         # on bad arguments before anything is written
     on_train_begin(trainer)             # before the first epoch
-    on_steps_end(trainer, step, logs)   # only with every_n_steps = N: after every N
-                                        # batches of an epoch (the epoch then runs as
-                                        # compiled chunks of N steps) and after its last
     on_epoch_end(trainer, epoch, logs)  # logs: host floats of this epoch (loss, metrics,
                                         # val_*, lr, time); setting trainer.stop_training
                                         # ends training after this epoch
@@ -51,15 +48,9 @@ class Callback:
     """Base class; override the hooks you need. ``state_dict``/``load_state_dict`` let
     checkpointing save and restore a callback's counters."""
 
-    every_n_steps: int | None = None  # set to get on_steps_end every N steps within epochs
-
     def check(self, trainer: Trainer) -> None:
         """Raise a clear error if this callback cannot work with ``trainer`` (runs for every
         callback before any ``on_train_begin``, so nothing is written on bad input)."""
-
-    def on_steps_end(self, trainer: Trainer, step: int, logs: Logs) -> None:
-        """After every ``every_n_steps`` batches of an epoch and after its last batch;
-        ``step`` counts optimizer steps, ``logs`` are the epoch's training metrics so far."""
 
     def on_train_begin(self, trainer: Trainer) -> None:
         pass

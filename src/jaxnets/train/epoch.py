@@ -151,8 +151,6 @@ def _loop(body: Callable, carry: Any, xs: Any, unroll: int | bool) -> Any:
 
 
 Constrain = Callable[[Batch], Batch]  # e.g. shard a batch over a mesh's data axis
-# (state, batches done this epoch, metrics so far) -> (state, end the epoch now)
-AfterChunk = Callable[[TrainState, int, Callable[[], dict[str, Array]]], tuple[TrainState, bool]]
 
 
 def scan_train_steps(
@@ -320,15 +318,9 @@ class EpochRunner:
         return states
 
     def train_epoch(
-        self, state: TrainState, x: Array, y: Array, plan: BatchPlan, num_classes: int = 0,
-        every: int | None = None, after_chunk: AfterChunk | None = None,
+        self, state: TrainState, x: Array, y: Array, plan: BatchPlan, num_classes: int = 0
     ) -> tuple[TrainState, dict[str, Array]]:
-        """One epoch of training; returns the new state and the epoch's train metrics.
-
-        With ``every``, the epoch runs as compiled chunks of ``every`` steps and
-        ``after_chunk(state, batches_done, metrics_so_far)`` runs on the host after each;
-        it returns the (possibly changed) state and whether to end the epoch there.
-        """
+        """One epoch of training; returns the new state and the epoch's train metrics."""
         population = state.step.shape[0] if self.vmap else None
         params = state.params
         if self.vmap:
@@ -337,16 +329,10 @@ class EpochRunner:
         states = self._init_states(plan, num_classes, population, extras)
         idx, mask = pad_columns(*self._indices(state.key, state.epoch, plan), self.devices)
         size = chunk_size(plan.num_batches, self.strategy, self.chunk)
-        size = min(every, plan.num_batches) if every else size
         idx, mask = pad_batches(idx, mask, size)
         for start, stop in chunk_bounds(idx.shape[-2], size):
             sl = (slice(None), slice(start, stop)) if self.vmap else slice(start, stop)
             state, states = self._steps(state, states, x, y, idx[sl], mask[sl])
-            if after_chunk is not None:
-                done = min(stop, plan.num_batches)
-                state, halt = after_chunk(state, done, lambda states=states: self._compute(states))
-                if halt:
-                    break
         state = state.replace(epoch=state.epoch + 1)
         return state, self._compute(states)
 

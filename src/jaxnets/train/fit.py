@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -168,10 +167,8 @@ class Trainer:
     def run_epoch(self) -> dict[str, float]:
         start = time.perf_counter()
         lr = get_hyperparam(self.state.opt_state, "learning_rate")
-        every = step_interval(self.callbacks)
-        self.state, metrics = self.runner.train_epoch(
-            self.state, *self.train_data, self.plan, self.num_classes, every=every,
-            after_chunk=self._after_steps if every else None)
+        self.state, metrics = self.runner.train_epoch(self.state, *self.train_data, self.plan,
+                                                      self.num_classes)
         logs = _to_host(metrics)
         if self.validation_data is not None:
             val = self.evaluate_arrays(*self.validation_data)
@@ -180,24 +177,6 @@ class Trainer:
             logs["lr"] = float(lr)
         logs["time"] = time.perf_counter() - start
         return logs
-
-    def _after_steps(self, state: TrainState, done: int, metrics: Callable[[], dict]) -> tuple:
-        """Run the ``on_steps_end`` hooks due after ``done`` batches of this epoch."""
-        self.state = state
-        last = done == self.plan.num_batches
-        due = [cb for cb in self.callbacks
-               if cb.every_n_steps and (done % cb.every_n_steps == 0 or last)]
-        if due:
-            logs = _to_host(metrics())
-            for cb in due:
-                cb.on_steps_end(self, int(np.max(np.asarray(self.state.step))), logs)
-        return self.state, self.stop_training and not last
-
-
-def step_interval(callbacks: Sequence[Callback]) -> int | None:
-    """The greatest common divisor of the callbacks' ``every_n_steps`` (None if none asks)."""
-    every = [cb.every_n_steps for cb in callbacks if cb.every_n_steps]
-    return math.gcd(*every) if every else None
 
 
 def _to_host(metrics: dict[str, Array]) -> dict[str, float]:
