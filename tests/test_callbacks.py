@@ -108,9 +108,9 @@ def test_early_stopping_state_dict_resumes_the_counters():
     a = jn.callbacks.EarlyStopping(mode="min", patience=3)
     _drive(a, [1.0, 0.5, 0.7])
     b = jn.callbacks.EarlyStopping(mode="min", patience=3)
-    b.load_state_dict(a.state_dict())
     trainer = _fake_trainer()
-    b.on_train_begin(trainer)
+    b.on_train_begin(trainer)  # resets; a resuming engine then loads the saved counters
+    b.load_state_dict(a.state_dict())
     assert (b.best, b.wait) == (0.5, 1)
     for epoch, v in [(3, 0.8), (4, 0.9)]:
         b.on_epoch_end(trainer, epoch, {"val_loss": v})

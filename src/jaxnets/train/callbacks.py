@@ -18,7 +18,10 @@ Callbacks never run inside compiled code: the epoch is one compiled program
 callback that changes ``trainer.state`` (restoring weights, lowering an
 injected learning rate) does so between epochs, without recompiling.
 ``state_dict``/``load_state_dict`` let a checkpoint save and restore a
-callback's counters, so a resumed run stops where the uninterrupted one would.
+callback's counters, so a resumed run stops where the uninterrupted one would:
+``on_train_begin`` resets the counters and a resuming engine loads the saved
+ones after it. Hooks between the compiled chunks of an epoch (every N steps)
+are the checkpointing engine's (``step_interval`` and ``on_steps_end``).
 Hooks run in list order; the progress bar ``fit(verbose=True)`` adds runs last.
 """
 
@@ -225,15 +228,12 @@ class EarlyStopping(Callback):
         self.wait = 0
         self.stopped_epoch: int | None = None
         self.best_weights: tuple[Any, Any] | None = None
-        self._loaded = False
 
     def check(self, trainer: Trainer) -> None:
         self._monitor.check_available(trainer, "EarlyStopping")
 
     def on_train_begin(self, trainer: Trainer) -> None:
-        if not self._loaded:  # a fresh run; a restored checkpoint keeps its counters
-            self._reset()
-        self._loaded = False
+        self._reset()  # a resumed run loads the saved counters after this
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
         current = self._monitor.value(logs, "EarlyStopping")
@@ -259,7 +259,6 @@ class EarlyStopping(Callback):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best, self.best_epoch = float(state["best"]), state["best_epoch"]
         self.wait, self.stopped_epoch = int(state["wait"]), state["stopped_epoch"]
-        self._loaded = True
 
 
 class ReduceLROnPlateau(Callback):
@@ -294,6 +293,10 @@ class ReduceLROnPlateau(Callback):
         self.patience, self.cooldown, self.min_lr = int(patience), int(cooldown), float(min_lr)
         self.best, self.wait, self.cooldown_left = self._monitor.worst(), 0, 0
         self.reductions: list[tuple[int, float]] = []  # (epoch, new learning rate)
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self.best, self.wait, self.cooldown_left = self._monitor.worst(), 0, 0
+        self.reductions = []
 
     def check(self, trainer: Trainer) -> None:
         from jaxnets.optim import get_hyperparam
