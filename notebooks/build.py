@@ -150,6 +150,78 @@ print(dict(zip(lrs.tolist(), jax.jit(jax.vmap(final_loss))(lrs).tolist())))'''),
 )
 
 
+NOTEBOOKS["05_regularization"] = notebook(
+    "Regularization and training control",
+    "Overfit on purpose, then regularize: dropout, L1/L2, weight decay, batch norm, on-device "
+    "augmentation, and callbacks (early stopping, plateau reduction, CSV and TensorBoard logs).",
+    [
+        ("md", "## An overfitting setup\n150 training digits and a wide MLP: training accuracy "
+               "reaches 100% long before validation accuracy stops moving."),
+        ("code", '''import numpy as np
+data = jn.data.load("digits", seed=0)
+idx = np.random.default_rng(0).permutation(len(data.train.x))[:150]
+small = jn.Split(data.train.x[idx], data.train.y[idx])
+EPOCHS = 3 if QUICK else 60
+HIDDEN = (64,) if QUICK else (512, 512)
+
+def run(name, model_opts=None, **fit_opts):
+    model = jn.nn.MLP((*HIDDEN, 10), kernel_init="he_normal", **(model_opts or {}))
+    r = jn.fit(model, jn.optim.adam(1e-3), small, validation=data.val, epochs=EPOCHS,
+               batch_size=32, seed=0, verbose=False, **fit_opts)
+    train = jn.evaluate(r.state, small)["accuracy"]
+    test = jn.evaluate(r.state, data.test)["accuracy"]
+    print(f"{name:>14}: train {train:.3f}  test {test:.3f}  gap {train - test:+.3f}  "
+          f"epochs {r.epochs_run}")
+    return r
+
+runs = {"none": run("none")}'''),
+        ("md", "## Penalties and weight decay\n`regularizer` adds `l1 * sum|w| + l2 * 1/2 sum w^2` "
+               "(kernels only) to the loss; `weight_decay` shrinks kernels outside the gradient "
+               "(decoupled, as in AdamW)."),
+        ("code", '''runs["L2"] = run("L2", regularizer=jn.regularization.regularizer(l2=1e-3))
+runs["weight decay"] = run("weight decay", weight_decay=1e-3)'''),
+        ("md", "## Dropout and batch norm\nDropout is inverted (kept units are scaled by "
+               "`1/(1-p)`), so evaluation needs no rescaling; batch norm uses batch statistics in "
+               "training and the running averages in evaluation."),
+        ("code", '''import jax.numpy as jnp
+drop = jn.nn.MLP((256, 10), dropout=0.5)
+v = drop.init(jax.random.PRNGKey(0), small.x[:2])
+outs = jax.vmap(lambda k: drop.apply(v, small.x[:2], train=True, rngs={"dropout": k}))(
+    jax.random.split(jax.random.PRNGKey(1), 2000))
+print("mean of training outputs:", np.round(outs.mean(0)[0, :4], 2))
+print("evaluation output:       ", np.round(drop.apply(v, small.x[:2])[0, :4], 2))
+runs["dropout"] = run("dropout", {"dropout": 0.5})
+runs["batch norm"] = run("batch norm", {"batch_norm": True})'''),
+        ("md", "## Augmentation on the device\nPure `(key, x) -> x` transforms, vmapped over the "
+               "batch inside the compiled step, one key per example. No flips for digits."),
+        ("code", '''aug = jn.augment.compose(jn.augment.random_crop(1), jn.augment.gaussian_noise(0.05),
+                         jn.augment.cutout(3))
+shown = jn.augment.apply_batch(aug.transform, jax.random.PRNGKey(0), jnp.asarray(small.x[:6]))
+fig, axes = jn.viz.plt.subplots(2, 6, figsize=(9, 3))
+for i in range(6):
+    axes[0, i].imshow(small.x[i, :, :, 0], cmap="gray")
+    axes[1, i].imshow(shown[i, :, :, 0], cmap="gray")
+    axes[0, i].axis("off"); axes[1, i].axis("off")
+runs["augmentation"] = run("augmentation", augment=aug)'''),
+        ("md", "## Callbacks\nEarly stopping restores the best weights; the history holds only the "
+               "epochs that ran. CSV and TensorBoard logs need no TensorFlow."),
+        ("code", '''import tempfile, pathlib
+logs = pathlib.Path(tempfile.mkdtemp())
+stop = jn.callbacks.EarlyStopping("val_loss", patience=2 if QUICK else 8, restore_best_weights=True)
+runs["early stopping"] = run("early stopping", callbacks=[
+    stop, jn.callbacks.ReduceLROnPlateau("val_loss", factor=0.5, patience=4),
+    jn.callbacks.CSVLogger(logs / "log.csv"), jn.callbacks.TensorBoard(logs / "tb")])
+print("best epoch", stop.best_epoch, "stopped at", stop.stopped_epoch)
+print((logs / "log.csv").read_text().splitlines()[0])
+print(sorted(p.name for p in (logs / "tb").iterdir()))'''),
+        ("code", '''fig, ax = jn.viz.plt.subplots(figsize=(7, 4))
+for name, r in runs.items():
+    ax.plot(r.history["val_accuracy"], label=name)
+ax.set_xlabel("epoch"); ax.set_ylabel("validation accuracy"); ax.legend(); ax.grid(alpha=0.3)'''),
+    ],
+)
+
+
 def main() -> None:
     for name, nb in NOTEBOOKS.items():
         nbformat.write(nb, HERE / f"{name}.ipynb")

@@ -32,3 +32,19 @@ def test_backprop_quick(tmp_path):
     assert xor_row["accuracy"] == 1.0 and digits_row["accuracy"] > 0.8
     assert xor_row["max |hand - jax.grad|"] < 1e-5 and digits_row["max |hand - jax.grad|"] < 1e-5
     assert (tmp_path / "deltas.png").exists()
+
+
+def test_regularization_quick(tmp_path):
+    from experiments import regularization
+
+    results = regularization.main(["--quick", "--no-progress", "--out", str(tmp_path),
+                                   "--only", "none", "dropout", "early stopping", "all"])
+    rows = {r["setting"]: r for r in results["table"]}
+    assert list(rows) == ["none", "dropout", "early stopping", "all"]
+    for r in rows.values():
+        assert 0.0 <= r["test acc"] <= 1.0 and 1 <= r["epochs"] <= 4
+        assert abs(r["gap (train-test)"] - (r["train acc"] - r["test acc"])) < 1e-12
+        assert len(results["histories"][r["setting"]]["val_loss"]) == r["epochs"]
+    assert rows["none"]["epochs"] == 4 and rows["none"]["test acc"] > 0.3
+    assert (tmp_path / "validation_curves.png").stat().st_size > 0
+    assert (tmp_path / "results.json").exists()

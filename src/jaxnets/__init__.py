@@ -5,7 +5,9 @@ transformations, and every train step is a pure function that can be jitted,
 vmapped, scanned and sharded. ``import jaxnets as jn`` reaches everything.
 """
 
+from jaxnets import augment as augment
 from jaxnets import backprop, data, diagnostics, interpret, losses, metrics, nn, optim, parallel, train, viz
+from jaxnets import regularization as regularization
 from jaxnets.data import Dataset, Split
 from jaxnets.train import (
     Batch,
@@ -30,6 +32,7 @@ __all__ = [
     "Split",
     "TrainState",
     "__version__",
+    "augment",
     "backprop",
     "callbacks",
     "data",
@@ -45,6 +48,7 @@ __all__ = [
     "optim",
     "parallel",
     "predict",
+    "regularization",
     "train",
     "viz",
 ]

@@ -18,6 +18,7 @@ from jaxnets.data._types import Split
 from jaxnets.losses import get_loss, is_classification
 from jaxnets.metrics import CLASSIFICATION_METRICS, Metric, get_metric
 from jaxnets.optim import current_learning_rate, get_optimizer
+from jaxnets.regularization import decoupled_weight_decay
 from jaxnets.train import _checks
 from jaxnets.train.callbacks import Callback, ProgressBar
 from jaxnets.train.epoch import (
@@ -145,6 +146,8 @@ class Trainer:
 
     def run(self) -> History:
         for cb in self.callbacks:
+            cb.check(self)
+        for cb in self.callbacks:
             cb.on_train_begin(self)
         try:
             for epoch in range(self.initial_epoch, self.epochs):
@@ -203,6 +206,7 @@ def fit(
     augment: Augment | None = None,
     skip_nonfinite: bool = True,
     initial_state: TrainState | None = None,
+    weight_decay: float = 0.0,
     eval_batch_size: int | None = None,
     mesh: Any = None,
     diagnostics: bool = False,
@@ -223,7 +227,10 @@ def fit(
       verbose: show a progress bar over epochs.
       drop_last: drop the last partial batch instead of masking it.
       strategy: ``"auto"``, ``"scan"``, ``"unroll"`` or ``"step"`` (see ``jaxnets.train.epoch``).
-      regularizer: ``params -> penalty`` added to the training loss.
+      regularizer: ``params -> penalty`` added to the training loss
+        (``jn.regularization.regularizer(l1=..., l2=...)``).
+      weight_decay: decoupled weight decay, ``w <- w + update - weight_decay * w`` per step
+        on kernels (``jn.regularization.decoupled_weight_decay``); not with ``initial_state``.
       augment: ``(key, x, y) -> (x, y)`` applied to every training batch on the device.
       skip_nonfinite: skip (and count in ``state.skipped``) updates with a non-finite loss/gradient.
       initial_state: continue from this state instead of initialising.
@@ -259,10 +266,14 @@ def fit(
     if initial_state is None:
         if optimizer is None:
             raise ValueError("optimizer must be given unless initial_state is")
-        tx = get_optimizer(optimizer)
+        tx = decoupled_weight_decay(get_optimizer(optimizer), weight_decay)
         x0 = to_device(Split(train_split.x[:1], train_split.y[:1]))[0]
         state = TrainState.create(model, tx, x0, seed=seed, loss=loss, metrics=metrics)
     else:
+        if weight_decay:
+            raise ValueError("weight_decay applies when fit builds the optimizer; with "
+                             "initial_state it is already part of initial_state.tx, found "
+                             f"weight_decay={weight_decay!r}")
         state = initial_state.replace(loss=loss, metrics=metrics)
     out_shape = output_shape(state, train_split.x, "train")
     num_outputs = out_shape[-1] if out_shape else 1
