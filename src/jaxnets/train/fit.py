@@ -285,7 +285,7 @@ def fit(
     trainer = Trainer(
         state, runner, train_arrays, val_arrays,
         batch_size=batch_size, eval_batch_size=eval_bs, drop_last=drop_last, epochs=epochs,
-        num_classes=num_outputs if classification else 0, callbacks=all_callbacks, model=model,
+        num_classes=num_outputs, callbacks=all_callbacks, model=model,
     )
     history = trainer.run()
     return FitResult(trainer.state, history, model,
@@ -313,7 +313,7 @@ def evaluate(
                         DEFAULT_CHUNK, False)
     plan = BatchPlan(len(split), resolve_batch_size(batch_size, len(split)))
     x, y = to_device(split)
-    return _to_host(runner.evaluate(state, x, y, plan, num_outputs if classification else 0))
+    return _to_host(runner.evaluate(state, x, y, plan, num_outputs))
 
 
 @functools.partial(jax.jit, static_argnums=0)
