@@ -10,8 +10,10 @@ from jaxnets.data import Dataset, Split
 from jaxnets.train import (
     Batch,
     Callback,
+    CVResult,
     FitResult,
     TrainState,
+    cross_validate,
     evaluate,
     fit,
     make_eval_step,
@@ -24,6 +26,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Batch",
+    "CVResult",
     "Callback",
     "Dataset",
     "FitResult",
@@ -32,6 +35,7 @@ __all__ = [
     "__version__",
     "backprop",
     "callbacks",
+    "cross_validate",
     "data",
     "diagnostics",
     "evaluate",
