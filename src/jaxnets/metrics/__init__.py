@@ -54,6 +54,7 @@ from jaxnets.metrics._ranking import (
     roc_curve_from_points,
 )
 from jaxnets.metrics._regression import MAE, MSE, R2, RMSE, RegressionState, mae, mse, r2, rmse
+from jaxnets.metrics._report import CLASSIFICATION_REPORT, REGRESSION_REPORT, Report, format_report
 
 
 def _register() -> None:
@@ -87,12 +88,15 @@ _register()
 __all__ = [
     "AUCROC",
     "AVERAGES",
+    "CLASSIFICATION_REPORT",
     "CLASSIFICATION_METRICS",
     "MAE",
     "METRICS",
     "MSE",
     "R2",
+    "REGRESSION_REPORT",
     "RMSE",
+    "Report",
     "Accuracy",
     "AveragePrecision",
     "ConfusionMatrix",
@@ -116,6 +120,7 @@ __all__ = [
     "confusion_matrix",
     "curve_points",
     "f1",
+    "format_report",
     "get_metric",
     "log_loss",
     "mae",

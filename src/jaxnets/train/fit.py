@@ -14,9 +14,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxnets.data._types import Split
+from jaxnets.data._types import Dataset, Split
 from jaxnets.losses import get_loss, is_classification
 from jaxnets.metrics import CLASSIFICATION_METRICS, Metric, get_metric
+from jaxnets.metrics._report import CLASSIFICATION_REPORT, REGRESSION_REPORT, Report
 from jaxnets.optim import get_hyperparam, get_optimizer
 from jaxnets.train import _checks
 from jaxnets.train.callbacks import Callback, ProgressBar
@@ -300,11 +301,28 @@ def evaluate(
     metrics: Sequence[str | Metric] | None = None,
     batch_size: int = 256,
     strategy: str = "auto",
-) -> dict[str, float]:
-    """Loss and metrics of ``state`` on a split, in evaluation mode (exact over all examples)."""
+    class_names: Sequence[str] | None = None,
+) -> Report:
+    """A report of ``state`` on a split, in evaluation mode (exact over all examples).
+
+    With ``metrics=None`` the report holds the loss, the metrics the state was
+    trained with and the full set for the task: accuracy, precision, recall, F1,
+    AUC-ROC and the confusion matrix for a classifier (macro averages beyond two
+    classes), MAE, RMSE and R^2 for a regressor. The result is a ``dict``; printing
+    it gives a table (per-class rows and the confusion matrix too). ``class_names``
+    label the table's classes (a ``Dataset`` passes its own).
+    """
+    if class_names is None and isinstance(data, Dataset):
+        class_names = data.class_names
+    if isinstance(data, Dataset):
+        data = data.test
     split = _checks.as_split(data, "data")
     _checks.check_split(split, "data")
-    metrics = state.metrics if metrics is None else resolve_metrics(metrics, state.loss)
+    if metrics is None:
+        full = CLASSIFICATION_REPORT if is_classification(state.loss) else REGRESSION_REPORT
+        metrics = tuple(dict.fromkeys([*state.metrics, *full]))
+    else:
+        metrics = resolve_metrics(metrics, state.loss)
     out_shape = output_shape(state, split.x, "data")
     num_outputs = out_shape[-1] if out_shape else 1
     classification = is_classification(state.loss)
@@ -313,7 +331,9 @@ def evaluate(
                         DEFAULT_CHUNK, False)
     plan = BatchPlan(len(split), resolve_batch_size(batch_size, len(split)))
     x, y = to_device(split)
-    return _to_host(runner.evaluate(state, x, y, plan, num_outputs))
+    report = Report(_to_host(runner.evaluate(state, x, y, plan, num_outputs)))
+    report.class_names = list(class_names) if class_names is not None else None
+    return report
 
 
 @functools.partial(jax.jit, static_argnums=0)
