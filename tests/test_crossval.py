@@ -95,6 +95,10 @@ def test_cross_validate_folds_mean_std_and_no_leakage(monkeypatch):
         np.testing.assert_allclose(train.x.std(0), 1, atol=1e-4)
         assert len(train.x) == len(train_idx)
     assert "mean +- std" in cv.table() and "auc" in str(cv)
+    assert cv.outputs.shape == (48, 2) and np.array_equal(cv.labels, y)
+    _, val_idx = cv.indices[0]  # out-of-fold outputs reproduce the fold's accuracy
+    fold_acc = np.mean(cv.outputs[val_idx].argmax(1) == y[val_idx])
+    assert fold_acc == pytest.approx(cv.folds[0]["accuracy"], abs=1e-6)
 
 
 def test_cross_validate_never_sees_the_test_split():

@@ -16,7 +16,7 @@ from jaxnets.data._types import Dataset, Split
 from jaxnets.losses import is_classification
 from jaxnets.metrics import Metric
 from jaxnets.train import _checks
-from jaxnets.train.fit import evaluate, fit
+from jaxnets.train.fit import evaluate, fit, predict
 
 
 @dataclass
@@ -26,6 +26,8 @@ class CVResult:
     folds: list[dict[str, float]]
     histories: list[dict[str, list[float]]] = field(default_factory=list)
     indices: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    outputs: np.ndarray | None = None  # out-of-fold model outputs [N, ...] (each from its fold)
+    labels: np.ndarray | None = None  # the labels [N] of the cross-validated examples
 
     @property
     def names(self) -> list[str]:
@@ -93,7 +95,8 @@ def cross_validate(
 
     Returns:
       ``CVResult`` with ``folds`` (one metrics dict per fold), ``mean``, ``std``,
-      ``table()``, the training ``histories`` and the fold ``indices``.
+      ``table()``, the training ``histories``, the fold ``indices``, and the out-of-fold
+      ``outputs`` with their ``labels`` (for a pooled ROC curve).
     """
     if "validation" in fit_kwargs:
         raise ValueError("cross_validate makes its own validation folds; do not pass validation")
@@ -108,7 +111,7 @@ def cross_validate(
         folds = stratified_kfold(labels.astype(np.int64), k, seed=seed)
     else:
         folds = kfold(len(pool), k, seed=seed)
-    results, histories = [], []
+    results, histories, outputs = [], [], None
     for i, (train_idx, val_idx) in enumerate(folds):
         train, held_out = Split(pool.x[train_idx], pool.y[train_idx]), \
             Split(pool.x[val_idx], pool.y[val_idx])
@@ -116,9 +119,13 @@ def cross_validate(
             (train, held_out), _, _ = standardize_splits(train, held_out)
         result = fit(model, optimizer, train, loss=loss, metrics=metrics, seed=seed + i,
                      verbose=verbose, **fit_kwargs)
-        results.append(evaluate(result.state, held_out))
+        results.append(dict(evaluate(result.state, held_out)))
         histories.append(result.history)
-    return CVResult(results, histories, folds)
+        fold_out = np.asarray(predict(result.state, held_out.x))
+        if outputs is None:
+            outputs = np.zeros((len(pool), *fold_out.shape[1:]), fold_out.dtype)
+        outputs[val_idx] = fold_out
+    return CVResult(results, histories, folds, outputs, pool.y)
 
 
 __all__ = ["CVResult", "cross_validate"]
