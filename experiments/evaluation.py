@@ -10,8 +10,9 @@ Command: ``python -m experiments.evaluation`` (``--quick`` for a seconds-long ru
    one-vs-rest AUC-ROC, per-class rows, confusion matrix), with confusion-matrix,
    per-class ROC and precision-recall plots.
 
-Expected (full run, seed 0): breast cancer about 0.97 +- 0.02 accuracy and
-0.99 AUC-ROC over folds; digits about 0.97 test accuracy, AUC-ROC above 0.99.
+Expected (full run, seed 0, measured): breast cancer 0.981 +- 0.004 accuracy,
+0.985 +- 0.003 F1 and 0.996 +- 0.005 AUC-ROC over the folds; digits 0.974 test
+accuracy, 0.974 macro F1, 0.999 one-vs-rest AUC-ROC.
 Writes runs/evaluation/results.json and the PNGs listed at the end of the run.
 """
 
