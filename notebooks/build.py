@@ -78,6 +78,52 @@ for init in ("glorot_uniform", "zeros"):
 )
 
 
+# 05: the regularization engineer adds REGULARIZATION_05 cells; EVALUATION_05 is the
+# evaluation half (k-fold report, ROC and PR curves, the full test report).
+REGULARIZATION_05: list[tuple[str, str]] = []
+EVALUATION_05: list[tuple[str, str]] = [
+    ("md", "## Evaluation: k-fold cross-validation without leakage\n"
+           "`jn.cross_validate` trains a fresh model on each fold in turn. Inputs are "
+           "standardised with the statistics of the fold's training part only, folds are "
+           "stratified, and a `Dataset`'s test split is never seen."),
+    ("code", '''cancer = jn.data.load("breast_cancer", seed=0, standardize=False)
+cv = jn.cross_validate(jn.nn.MLP((16, 2), activation="relu"), jn.optim.adam(3e-3), cancer,
+                       k=3 if QUICK else 5, metrics=("accuracy", "precision", "recall", "f1", "auc"),
+                       epochs=2 if QUICK else 40, batch_size=32, seed=0)
+print(cv.table())'''),
+    ("md", "## ROC and precision-recall curves of the out-of-fold scores\n"
+           "AUC-ROC is exact (ties counted as scikit-learn counts them), not a histogram "
+           "over fixed thresholds."),
+    ("code", '''jn.viz.plot_roc_curves(cv.outputs, cv.labels, class_names=cancer.class_names)
+jn.viz.plot_pr_curves(cv.outputs, cv.labels, class_names=cancer.class_names)
+print("pooled out-of-fold AUC:", float(jn.metrics.auc_roc(cv.outputs, cv.labels, from_logits=True)))'''),
+    ("md", "## The full report on a test split\n`jn.evaluate` returns a dict that prints "
+           "as a table: accuracy, macro precision / recall / F1, one-vs-rest AUC-ROC, per-class "
+           "rows and the confusion matrix."),
+    ("code", '''digits = jn.data.load("digits", seed=0)
+fit = jn.fit(jn.nn.MLP((64, 10)), jn.optim.adam(3e-3), digits.train, validation=digits.val,
+             metrics=("accuracy", "f1", "auc"), epochs=2 if QUICK else 30, batch_size=64,
+             verbose=False)
+report = jn.evaluate(fit.state, digits.test, class_names=digits.class_names)
+print(report)
+jn.viz.plot_confusion_matrix(report["confusion_matrix"], class_names=digits.class_names);'''),
+    ("md", "## One-shot metrics agree with scikit-learn"),
+    ("code", '''import numpy as np
+from sklearn import metrics as skm
+logits = np.asarray(jn.predict(fit.state, digits.test.x)); pred = logits.argmax(1); y = digits.test.y
+print("f1 macro", float(jn.metrics.f1(pred, y, num_classes=10, average="macro")),
+      skm.f1_score(y, pred, average="macro"))
+print("top-3   ", float(jn.metrics.top_k_accuracy(logits, y, k=3)),
+      skm.top_k_accuracy_score(y, logits, k=3))'''),
+]
+NOTEBOOKS["05_regularization_evaluation"] = notebook(
+    "Regularization and evaluation",
+    "Fighting overfitting, and measuring a model honestly: k-fold cross-validation, "
+    "exact AUC-ROC, ROC and precision-recall curves, the full report with a confusion matrix.",
+    [*REGULARIZATION_05, *EVALUATION_05],
+)
+
+
 def main() -> None:
     for name, nb in NOTEBOOKS.items():
         nbformat.write(nb, HERE / f"{name}.ipynb")
