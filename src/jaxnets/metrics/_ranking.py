@@ -240,6 +240,15 @@ class ROCCurve(_RankingMetric):
             state.scores, state.labels[:, None] == classes[None, :], valid)
 
 
+class PrecisionRecallCurve(ROCCurve):
+    """Streaming precision-recall curve: the same ``CurvePoints`` as ``ROCCurve``.
+
+    Use ``pr_curve_from_points`` on the host to get scikit-learn's arrays.
+    """
+
+    name = "precision_recall_curve"
+
+
 def _curve_arrays(points: CurvePoints) -> tuple[np.ndarray, ...]:
     p = jax.tree_util.tree_map(np.asarray, points)
     k = p.keep
@@ -342,6 +351,7 @@ __all__ = [
     "AUCROC",
     "AveragePrecision",
     "CurvePoints",
+    "PrecisionRecallCurve",
     "ROCCurve",
     "ScoreBuffer",
     "auc_roc",
