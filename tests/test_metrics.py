@@ -372,6 +372,25 @@ def test_fit_records_named_metrics_for_train_and_validation():
     np.testing.assert_allclose(result.history["val_f1"][-1], want_f1, **TOL)
 
 
+def test_fit_history_keeps_the_confusion_matrix_and_callbacks_see_floats():
+    from tests.helpers import blobs
+
+    seen = []
+
+    class Spy(jn.Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            seen.append(logs)
+
+    x, y = blobs(n=30, d=3, classes=3, seed=1)
+    result = jn.fit(jn.nn.MLP(features=(4, 3)), "adam", (x, y), validation=(x, y),
+                    metrics=("accuracy", "confusion_matrix"), epochs=1, batch_size=8,
+                    callbacks=[Spy()], verbose=True)
+    cm = result.history["val_confusion_matrix"][0]
+    pred = np.asarray(jn.predict(result.state, x)).argmax(1)
+    np.testing.assert_array_equal(cm, skm.confusion_matrix(y, pred, labels=range(3)))
+    assert all(isinstance(v, float) for v in seen[0].values()) and "val_accuracy" in seen[0]
+
+
 def test_fit_regression_metrics_multi_output():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 3)).astype(np.float32)

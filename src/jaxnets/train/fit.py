@@ -155,8 +155,10 @@ class Trainer:
                 logs = self.run_epoch()
                 for key, value in logs.items():
                     self.history.setdefault(key, []).append(value)
+                # callbacks see host floats; array metrics (a confusion matrix) go to the history
+                scalars = {k: v for k, v in logs.items() if np.ndim(v) == 0}
                 for cb in self.callbacks:
-                    cb.on_epoch_end(self, epoch, logs)
+                    cb.on_epoch_end(self, epoch, scalars)
         finally:
             for cb in self.callbacks:
                 cb.on_train_end(self)
