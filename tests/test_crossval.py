@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import optax
 import pytest
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold
 
 import jaxnets as jn
 from jaxnets.data import kfold, stratified_kfold
@@ -25,6 +25,13 @@ def test_kfold_disjoint_cover_and_sizes(n, k):
     assert [list(v) for _, v in kfold(n, k, seed=3)] == [list(v) for v in vals]  # seeded
     assert any(not np.array_equal(a[1], b[1]) for a, b in zip(folds, kfold(n, k, seed=4),
                                                              strict=True))
+
+
+def test_unshuffled_kfold_equals_sklearn():
+    for ours, theirs in zip(kfold(23, 5, shuffle=False), KFold(5).split(np.zeros(23)),
+                            strict=True):
+        np.testing.assert_array_equal(ours[0], theirs[0])
+        np.testing.assert_array_equal(ours[1], theirs[1])
 
 
 def test_stratified_kfold_keeps_proportions_like_sklearn():
