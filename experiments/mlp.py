@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> dict:
                     loss="cross_entropy", metrics=("accuracy",), epochs=epochs,
                     batch_size=args.batch_size, seed=args.seed, verbose=not args.no_progress)
     test = jn.evaluate(result.state, data.test)
-    rows = [{"split": name, **{k: v for k, v in jn.evaluate(result.state, split).items()}}
+    rows = [{"split": name, **{k: v for k, v in jn.evaluate(result.state, split).items()
+                               if k != "confusion_matrix"}}
             for name, split in (("train", data.train), ("validation", data.val),
                                 ("test", data.test))]
     print_table(f"MLP {args.hidden} on {args.dataset}, {epochs} epochs", rows)

@@ -150,11 +150,7 @@ print(dict(zip(lrs.tolist(), jax.jit(jax.vmap(final_loss))(lrs).tolist())))'''),
 )
 
 
-NOTEBOOKS["05_regularization"] = notebook(
-    "Regularization and training control",
-    "Overfit on purpose, then regularize: dropout, L1/L2, weight decay, batch norm, on-device "
-    "augmentation, and callbacks (early stopping, plateau reduction, CSV and TensorBoard logs).",
-    [
+REGULARIZATION_05: list[tuple[str, str]] = [
         ("md", "## An overfitting setup\n150 training digits and a wide MLP: training accuracy "
                "reaches 100% long before validation accuracy stops moving."),
         ("code", '''import numpy as np
@@ -218,7 +214,48 @@ print(sorted(p.name for p in (logs / "tb").iterdir()))'''),
 for name, r in runs.items():
     ax.plot(r.history["val_accuracy"], label=name)
 ax.set_xlabel("epoch"); ax.set_ylabel("validation accuracy"); ax.legend(); ax.grid(alpha=0.3)'''),
-    ],
+]
+# 05 evaluation half (k-fold report, ROC and PR curves, the full test report).
+EVALUATION_05: list[tuple[str, str]] = [
+    ("md", "## Evaluation: k-fold cross-validation without leakage\n"
+           "`jn.cross_validate` trains a fresh model on each fold in turn. Inputs are "
+           "standardised with the statistics of the fold's training part only, folds are "
+           "stratified, and a `Dataset`'s test split is never seen."),
+    ("code", '''cancer = jn.data.load("breast_cancer", seed=0, standardize=False)
+cv = jn.cross_validate(jn.nn.MLP((16, 2), activation="relu"), jn.optim.adam(3e-3), cancer,
+                       k=3 if QUICK else 5, metrics=("accuracy", "precision", "recall", "f1", "auc"),
+                       epochs=2 if QUICK else 40, batch_size=32, seed=0)
+print(cv.table())'''),
+    ("md", "## ROC and precision-recall curves of the out-of-fold scores\n"
+           "AUC-ROC is exact (ties counted as scikit-learn counts them), not a histogram "
+           "over fixed thresholds."),
+    ("code", '''jn.viz.plot_roc_curves(cv.outputs, cv.labels, class_names=cancer.class_names)
+jn.viz.plot_pr_curves(cv.outputs, cv.labels, class_names=cancer.class_names)
+print("pooled out-of-fold AUC:", float(jn.metrics.auc_roc(cv.outputs, cv.labels, from_logits=True)))'''),
+    ("md", "## The full report on a test split\n`jn.evaluate` returns a dict that prints "
+           "as a table: accuracy, macro precision / recall / F1, one-vs-rest AUC-ROC, per-class "
+           "rows and the confusion matrix."),
+    ("code", '''digits = jn.data.load("digits", seed=0)
+fit = jn.fit(jn.nn.MLP((64, 10)), jn.optim.adam(3e-3), digits.train, validation=digits.val,
+             metrics=("accuracy", "f1", "auc"), epochs=2 if QUICK else 30, batch_size=64,
+             verbose=False)
+report = jn.evaluate(fit.state, digits.test, class_names=digits.class_names)
+print(report)
+jn.viz.plot_confusion_matrix(report["confusion_matrix"], class_names=digits.class_names);'''),
+    ("md", "## One-shot metrics agree with scikit-learn"),
+    ("code", '''import numpy as np
+from sklearn import metrics as skm
+logits = np.asarray(jn.predict(fit.state, digits.test.x)); pred = logits.argmax(1); y = digits.test.y
+print("f1 macro", float(jn.metrics.f1(pred, y, num_classes=10, average="macro")),
+      skm.f1_score(y, pred, average="macro"))
+print("top-3   ", float(jn.metrics.top_k_accuracy(logits, y, k=3)),
+      skm.top_k_accuracy_score(y, logits, k=3))'''),
+]
+NOTEBOOKS["05_regularization_evaluation"] = notebook(
+    "Regularization and evaluation",
+    "Fighting overfitting, and measuring a model honestly: k-fold cross-validation, "
+    "exact AUC-ROC, ROC and precision-recall curves, the full report with a confusion matrix.",
+    [*REGULARIZATION_05, *EVALUATION_05],
 )
 
 

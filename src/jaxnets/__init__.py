@@ -12,8 +12,10 @@ from jaxnets.data import Dataset, Split
 from jaxnets.train import (
     Batch,
     Callback,
+    CVResult,
     FitResult,
     TrainState,
+    cross_validate,
     evaluate,
     fit,
     make_eval_step,
@@ -26,6 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Batch",
+    "CVResult",
     "Callback",
     "Dataset",
     "FitResult",
@@ -35,6 +38,7 @@ __all__ = [
     "augment",
     "backprop",
     "callbacks",
+    "cross_validate",
     "data",
     "diagnostics",
     "evaluate",

@@ -16,6 +16,7 @@ from jaxnets.data._images import (
     read_cifar_bin,
     read_idx,
 )
+from jaxnets.data._kfold import kfold, stratified_kfold
 from jaxnets.data._safe_pickle import RestrictedUnpickler, restricted_load
 from jaxnets.data._splits import train_val_test_split
 from jaxnets.data._tabular import load_breast_cancer, load_iris, load_wine, standardize
@@ -35,6 +36,8 @@ __all__ = [
     "load_digits",
     "load_fashion_mnist",
     "load_iris",
+    "kfold",
+    "stratified_kfold",
     "load_mnist",
     "load_text_file",
     "load_wine",

@@ -1,6 +1,7 @@
 """The training engine: state, pure steps, compiled epochs and the fit loop."""
 
 from jaxnets.train.callbacks import Callback, ProgressBar
+from jaxnets.train.crossval import CVResult, cross_validate
 from jaxnets.train.epoch import BatchPlan, EpochRunner, choose_strategy, epoch_indices
 from jaxnets.train.fit import FitResult, Trainer, evaluate, fit, get_runner, predict
 from jaxnets.train.state import TrainState
@@ -16,6 +17,7 @@ from jaxnets.train.step import (
 __all__ = [
     "Batch",
     "BatchPlan",
+    "CVResult",
     "Callback",
     "EpochRunner",
     "FitResult",
@@ -24,6 +26,7 @@ __all__ = [
     "TrainState",
     "Trainer",
     "choose_strategy",
+    "cross_validate",
     "epoch_indices",
     "evaluate",
     "fit",

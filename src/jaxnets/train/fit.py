@@ -14,9 +14,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxnets.data._types import Split
+from jaxnets.data._types import Dataset, Split
 from jaxnets.losses import get_loss, is_classification
 from jaxnets.metrics import CLASSIFICATION_METRICS, Metric, get_metric
+from jaxnets.metrics._report import CLASSIFICATION_REPORT, REGRESSION_REPORT, Report
 from jaxnets.optim import current_learning_rate, get_optimizer
 from jaxnets.regularization import decoupled_weight_decay
 from jaxnets.train import _checks
@@ -157,8 +158,10 @@ class Trainer:
                 logs = self.run_epoch()
                 for key, value in logs.items():
                     self.history.setdefault(key, []).append(value)
+                # callbacks see host floats; array metrics (a confusion matrix) go to the history
+                scalars = {k: v for k, v in logs.items() if np.ndim(v) == 0}
                 for cb in self.callbacks:
-                    cb.on_epoch_end(self, epoch, logs)
+                    cb.on_epoch_end(self, epoch, scalars)
         finally:
             for cb in self.callbacks:
                 cb.on_train_end(self)
@@ -297,7 +300,7 @@ def fit(
     trainer = Trainer(
         state, runner, train_arrays, val_arrays,
         batch_size=batch_size, eval_batch_size=eval_bs, drop_last=drop_last, epochs=epochs,
-        num_classes=num_outputs if classification else 0, callbacks=all_callbacks, model=model,
+        num_classes=num_outputs, callbacks=all_callbacks, model=model,
     )
     history = trainer.run()
     return FitResult(trainer.state, history, model,
@@ -312,11 +315,28 @@ def evaluate(
     metrics: Sequence[str | Metric] | None = None,
     batch_size: int = 256,
     strategy: str = "auto",
-) -> dict[str, float]:
-    """Loss and metrics of ``state`` on a split, in evaluation mode (exact over all examples)."""
+    class_names: Sequence[str] | None = None,
+) -> Report:
+    """A report of ``state`` on a split, in evaluation mode (exact over all examples).
+
+    With ``metrics=None`` the report holds the loss, the metrics the state was
+    trained with and the full set for the task: accuracy, precision, recall, F1,
+    AUC-ROC and the confusion matrix for a classifier (macro averages beyond two
+    classes), MAE, RMSE and R^2 for a regressor. The result is a ``dict``; printing
+    it gives a table (per-class rows and the confusion matrix too). ``class_names``
+    label the table's classes (a ``Dataset`` passes its own).
+    """
+    if class_names is None and isinstance(data, Dataset):
+        class_names = data.class_names
+    if isinstance(data, Dataset):
+        data = data.test
     split = _checks.as_split(data, "data")
     _checks.check_split(split, "data")
-    metrics = state.metrics if metrics is None else resolve_metrics(metrics, state.loss)
+    if metrics is None:
+        full = CLASSIFICATION_REPORT if is_classification(state.loss) else REGRESSION_REPORT
+        metrics = tuple(dict.fromkeys([*state.metrics, *full]))
+    else:
+        metrics = resolve_metrics(metrics, state.loss)
     out_shape = output_shape(state, split.x, "data")
     num_outputs = out_shape[-1] if out_shape else 1
     classification = is_classification(state.loss)
@@ -325,7 +345,9 @@ def evaluate(
                         DEFAULT_CHUNK, False)
     plan = BatchPlan(len(split), resolve_batch_size(batch_size, len(split)))
     x, y = to_device(split)
-    return _to_host(runner.evaluate(state, x, y, plan, num_outputs if classification else 0))
+    report = Report(_to_host(runner.evaluate(state, x, y, plan, num_outputs)))
+    report.class_names = list(class_names) if class_names is not None else None
+    return report
 
 
 @functools.partial(jax.jit, static_argnums=0)

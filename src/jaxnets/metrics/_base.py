@@ -117,7 +117,7 @@ def accuracy(
     return m.compute(state)
 
 
-METRICS: dict[str, Callable[[], Metric]] = {
+METRICS: dict[str, Callable[[], Metric]] = {  # extended in metrics/__init__.py
     "accuracy": Accuracy,
 }
 
