@@ -2,6 +2,11 @@
 
 from jaxnets.nn.activations import (
     ACTIVATIONS,
+    AdaptiveActivation,
+    LearnableSwish,
+    PReLU,
+    activation_layer,
+    apply_activation,
     elu,
     gelu,
     get_activation,
@@ -17,6 +22,11 @@ from jaxnets.nn.mlp import MLP
 
 __all__ = [
     "ACTIVATIONS",
+    "AdaptiveActivation",
+    "LearnableSwish",
+    "PReLU",
+    "activation_layer",
+    "apply_activation",
     "INITIALIZERS",
     "MLP",
     "elu",
