@@ -17,11 +17,29 @@ from jaxnets.nn.activations import (
     swish,
     tanh,
 )
+from jaxnets.nn.conv import (
+    CNN,
+    CONV_KINDS,
+    ConvBlock,
+    avg_pool,
+    global_avg_pool,
+    max_pool,
+    pool,
+    spatial_rank,
+)
 from jaxnets.nn.initializers import INITIALIZERS, get_initializer
 from jaxnets.nn.mlp import MLP
 
 __all__ = [
     "ACTIVATIONS",
+    "CNN",
+    "CONV_KINDS",
+    "ConvBlock",
+    "avg_pool",
+    "global_avg_pool",
+    "max_pool",
+    "pool",
+    "spatial_rank",
     "AdaptiveActivation",
     "LearnableSwish",
     "PReLU",
