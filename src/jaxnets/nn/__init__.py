@@ -27,11 +27,24 @@ from jaxnets.nn.conv import (
     pool,
     spatial_rank,
 )
+from jaxnets.nn.densenet import DenseLayer, DenseNet, DenseNetBC100, Transition
 from jaxnets.nn.initializers import INITIALIZERS, get_initializer
 from jaxnets.nn.mlp import MLP
+from jaxnets.nn.resnet import BasicBlock, ResNet, ResNet20, ResNet32, ResNet56, ResNet110, pad_shortcut
 
 __all__ = [
     "ACTIVATIONS",
+    "BasicBlock",
+    "DenseLayer",
+    "DenseNet",
+    "DenseNetBC100",
+    "ResNet",
+    "ResNet20",
+    "ResNet32",
+    "ResNet56",
+    "ResNet110",
+    "Transition",
+    "pad_shortcut",
     "CNN",
     "CONV_KINDS",
     "ConvBlock",
