@@ -31,9 +31,13 @@ from jaxnets.nn.densenet import DenseLayer, DenseNet, DenseNetBC100, Transition
 from jaxnets.nn.initializers import INITIALIZERS, get_initializer
 from jaxnets.nn.mlp import MLP
 from jaxnets.nn.resnet import BasicBlock, ResNet, ResNet20, ResNet32, ResNet56, ResNet110, pad_shortcut
+from jaxnets.nn.summary import LayerInfo, Summary, summary
 
 __all__ = [
     "ACTIVATIONS",
+    "LayerInfo",
+    "Summary",
+    "summary",
     "BasicBlock",
     "DenseLayer",
     "DenseNet",
