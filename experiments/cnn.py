@@ -18,8 +18,8 @@ ResNet-20 (He et al., 2016) on CIFAR-10 with the paper's recipe: SGD with
 momentum 0.9, batch 128, learning rate 0.1 divided by 10 after 50% and 75%
 of training, weight decay 1e-4 on the kernels, 4-pixel padding + random
 32x32 crops + horizontal flips (on the device). The full budget is
-``--cifar-epochs 182`` (64k iterations, as in the paper; expected ~91.3% test
-accuracy, 8.75% error); that is a GPU run (tens of minutes); on 2 CPU cores an
+``--cifar-epochs 182`` (64k iterations, as in the paper, which reports 91.25%
+test accuracy; not yet run with this code); that is a GPU run (tens of minutes); on 2 CPU cores an
 epoch of ResNet-20 takes minutes, so the default is 182 epochs only when a
 GPU is present and 2 otherwise. Not run in CI.
 """
