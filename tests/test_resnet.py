@@ -111,3 +111,12 @@ def test_bad_architecture_arguments_are_named():
         _params(jn.nn.ResNet(shortcut="C"))
     with pytest.raises(ValueError, match="stage_sizes"):
         _params(jn.nn.ResNet(stage_sizes=(3, 3)))
+
+
+def test_resnet_and_densenet_trace_under_vmap_of_their_parameters():
+    x = jnp.ones((2, 8, 8, 3))
+    for m in (jn.nn.ResNet20(num_classes=3), jn.nn.DenseNet(depth=10, growth_rate=4, num_classes=3)):
+        v = jax.eval_shape(m.init, jax.random.PRNGKey(0), x)
+        pop = jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct((4, *a.shape), a.dtype), v)
+        out = jax.eval_shape(jax.vmap(lambda p, m=m: m.apply(p, x)), pop)
+        assert out.shape == (4, 2, 3)
