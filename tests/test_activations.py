@@ -100,6 +100,8 @@ def test_unknown_and_malformed_activation_names():
         jn.nn.get_activation("prelux")
     with pytest.raises(ValueError, match="'x' is not a number"):
         jn.nn.get_activation("prelu:x")
+    assert jn.nn.get_activation("adaptive:0.99").momentum == 0.99
+    assert isinstance(jn.nn.get_activation(PReLU), PReLU)
     with pytest.raises(ValueError, match="bases"):
         AdaptiveActivation(bases=()).init(jax.random.PRNGKey(0), jnp.ones((2, 2)))
 

@@ -181,6 +181,8 @@ def get_activation(activation: str | Callable | None) -> Callable[[Array], Array
 def _build(activation: str | Callable | None, name: str | None = None) -> Callable[[Array], Array]:
     if activation is None:
         return identity
+    if isinstance(activation, type) and issubclass(activation, nn.Module):
+        return activation(name=name)
     if callable(activation):
         return activation
     if not isinstance(activation, str):
@@ -201,7 +203,8 @@ def _build(activation: str | Callable | None, name: str | None = None) -> Callab
 
 
 _ARG_NAMES = {"leaky_relu": "negative_slope", "elu": "alpha", "swish": "beta", "silu": "beta",
-              "prelu": "init_slope", "prelu_channel": "init_slope", "learnable_swish": "init_beta"}
+              "prelu": "init_slope", "prelu_channel": "init_slope", "learnable_swish": "init_beta",
+              "adaptive": "momentum"}
 _MODULES = ("prelu", "prelu_channel", "learnable_swish", "adaptive")
 
 
@@ -213,8 +216,6 @@ def activation_layer(activation: str | Callable | type | None, name: str | None 
     module instance (``jn.nn.PReLU(per_channel=True)``), which is copied so that
     every layer gets its own parameters. Module layers are named ``name``.
     """
-    if isinstance(activation, type) and issubclass(activation, nn.Module):
-        return activation(name=name)
     if isinstance(activation, nn.Module):
         return activation.copy(name=name)
     return _build(activation, name)
@@ -225,6 +226,7 @@ def apply_activation(fn: Callable[..., Array], x: Array, train: bool = False) ->
     if isinstance(fn, nn.Module) and "train" in inspect.signature(type(fn).__call__).parameters:
         return fn(x, train=train)
     return fn(x)
+
 
 __all__ = [
     "ACTIVATIONS",
