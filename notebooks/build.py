@@ -150,6 +150,53 @@ print(dict(zip(lrs.tolist(), jax.jit(jax.vmap(final_loss))(lrs).tolist())))'''),
 )
 
 
+NOTEBOOKS["02_cnns"] = notebook(
+    "Convolutional networks",
+    "Conv blocks for 1-D sequences and 2-D images (standard, dilated, depthwise-separable), "
+    "pooling, model summaries of ResNet-20 and DenseNet-BC, and a small CNN trained on digits.",
+    [
+        ("md", "## Three kinds of convolution\nThe spatial rank comes from the input: "
+               "`(N, L, C)` is 1-D, `(N, H, W, C)` is 2-D. A depthwise-separable block is a "
+               "per-channel convolution (`feature_group_count = C`) then a 1x1 pointwise one: "
+               "`C k^2 + C` plus `C C' + C'` parameters instead of `C k^2 C' + C'`."),
+        ("code", '''import jax.numpy as jnp
+for shape in [(1, 32, 16), (1, 16, 16, 16)]:
+    x = jnp.ones(shape)
+    for kind in jn.nn.CONV_KINDS:
+        s = jn.nn.summary(jn.nn.ConvBlock(32, kind=kind), x)
+        print(f"{str(shape):16} {kind:10} params {s.total_params:6,}  "
+              f"FLOPs/example {s.flops_per_example:10,}  out {s.layers[-1].output_shape}")'''),
+        ("md", "A dilated convolution spaces its taps `r` apart: the receptive field of a "
+               "3-tap kernel grows from 3 to `2r + 1` at the same cost. Here an impulse shows "
+               "which inputs each output sees."),
+        ("code", '''import numpy as np
+impulse = jnp.zeros((1, 11, 1)).at[0, 5, 0].set(1.0)
+for kind in ("standard", "dilated"):
+    block = jn.nn.ConvBlock(1, 3, kind, dilation=3, activation=None)
+    v = {"params": {"conv": {"kernel": jnp.ones((3, 1, 1)), "bias": jnp.zeros(1)}}}
+    print(f"{kind:9}", np.asarray(block.apply(v, impulse)[0, :, 0]).astype(int))'''),
+        ("md", "## ResNet-20 for CIFAR (He et al., 2016)\nThree stages of basic blocks with "
+               "16/32/64 filters and parameter-free (option A) shortcuts: 0.27M parameters. "
+               "Nothing is run: the summary traces shapes only."),
+        ("code", '''print(jn.nn.summary(jn.nn.ResNet20(), jnp.ones((1, 32, 32, 3)), depth=1))'''),
+        ("code", '''for name, m in [("ResNet-32", jn.nn.ResNet32()), ("ResNet-56", jn.nn.ResNet56()),
+                ("DenseNet-BC-100 (k=12)", jn.nn.DenseNetBC100())]:
+    s = jn.nn.summary(m, jnp.ones((1, 32, 32, 3)), depth=1)
+    print(f"{name:24} {s.total_params:9,} parameters  {s.flops_per_example / 1e6:6.1f} MFLOPs/image")'''),
+        ("md", "## A small CNN on digits\n`fit` notices the convolutions and, on CPU, unrolls "
+               "a few steps per compiled call instead of scanning the whole epoch (XLA's "
+               "in-loop convolution gradient is slow there)."),
+        ("code", '''data = jn.data.load("digits", seed=0)
+model = jn.nn.CNN((8, 16) if QUICK else (32, 64), num_classes=10)
+print(jn.nn.summary(model, data.train.x[:1]))
+result = jn.fit(model, jn.optim.adam(3e-3), data.train, validation=data.val,
+                epochs=2 if QUICK else 20, batch_size=64, seed=0)
+print("strategy:", result.info["strategy"], "| test:", jn.evaluate(result.state, data.test))
+jn.viz.plot_history(result.history, metrics=("loss", "accuracy"));'''),
+    ],
+)
+
+
 REGULARIZATION_05: list[tuple[str, str]] = [
         ("md", "## An overfitting setup\n150 training digits and a wide MLP: training accuracy "
                "reaches 100% long before validation accuracy stops moving."),

@@ -2,6 +2,11 @@
 
 from jaxnets.nn.activations import (
     ACTIVATIONS,
+    AdaptiveActivation,
+    LearnableSwish,
+    PReLU,
+    activation_layer,
+    apply_activation,
     elu,
     gelu,
     get_activation,
@@ -12,11 +17,51 @@ from jaxnets.nn.activations import (
     swish,
     tanh,
 )
+from jaxnets.nn.conv import (
+    CNN,
+    CONV_KINDS,
+    ConvBlock,
+    avg_pool,
+    global_avg_pool,
+    max_pool,
+    pool,
+    spatial_rank,
+)
+from jaxnets.nn.densenet import DenseLayer, DenseNet, DenseNetBC100, Transition
 from jaxnets.nn.initializers import INITIALIZERS, get_initializer
 from jaxnets.nn.mlp import MLP
+from jaxnets.nn.resnet import BasicBlock, ResNet, ResNet20, ResNet32, ResNet56, ResNet110, pad_shortcut
+from jaxnets.nn.summary import LayerInfo, Summary, summary
 
 __all__ = [
     "ACTIVATIONS",
+    "LayerInfo",
+    "Summary",
+    "summary",
+    "BasicBlock",
+    "DenseLayer",
+    "DenseNet",
+    "DenseNetBC100",
+    "ResNet",
+    "ResNet20",
+    "ResNet32",
+    "ResNet56",
+    "ResNet110",
+    "Transition",
+    "pad_shortcut",
+    "CNN",
+    "CONV_KINDS",
+    "ConvBlock",
+    "avg_pool",
+    "global_avg_pool",
+    "max_pool",
+    "pool",
+    "spatial_rank",
+    "AdaptiveActivation",
+    "LearnableSwish",
+    "PReLU",
+    "activation_layer",
+    "apply_activation",
     "INITIALIZERS",
     "MLP",
     "elu",

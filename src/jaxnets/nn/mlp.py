@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import flax.linen as nn
 import jax.numpy as jnp
 
-from jaxnets.nn.activations import get_activation
+from jaxnets.nn.activations import activation_layer, apply_activation, get_activation
 from jaxnets.nn.initializers import get_initializer
 from jaxnets.typing import Array
 
@@ -17,7 +17,9 @@ class MLP(nn.Module):
 
     Attributes:
       features: widths of every layer; the last is the number of outputs.
-      activation: name or callable for the hidden layers.
+      activation: name, callable, or learnable activation module (class or instance,
+        e.g. ``"prelu"``, ``PReLU(per_channel=True)``, ``"adaptive"``) for the hidden
+        layers; each layer gets its own copy (``act_i``).
       kernel_init, bias_init: initializer names or callables.
       dropout: dropout rate after each hidden activation (0 disables).
       batch_norm: batch normalisation before each hidden activation.
@@ -47,7 +49,7 @@ class MLP(nn.Module):
             h = nn.Dense(width, kernel_init=kinit, bias_init=binit, name=f"dense_{i}")(x)
             if self.batch_norm:
                 h = nn.BatchNorm(use_running_average=not train, name=f"bn_{i}")(h)
-            h = get_activation(self.activation)(h)
+            h = apply_activation(activation_layer(self.activation, f"act_{i}"), h, train)
             if self.dropout > 0:
                 h = nn.Dropout(self.dropout, deterministic=not train)(h)
             x = x + h if self.residual and x.shape[-1] == width else h
