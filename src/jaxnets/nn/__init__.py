@@ -14,8 +14,34 @@ from jaxnets.nn.activations import (
 )
 from jaxnets.nn.initializers import INITIALIZERS, get_initializer
 from jaxnets.nn.mlp import MLP
+from jaxnets.nn.recurrent import (
+    GRU,
+    LSTM,
+    CharLM,
+    Forecaster,
+    GRUCell,
+    LSTMCell,
+    RecurrentLayer,
+    SequenceClassifier,
+    SimpleRNN,
+    SimpleRNNCell,
+    get_recurrent,
+    sequence_mask,
+)
 
 __all__ = [
+    "GRU",
+    "LSTM",
+    "CharLM",
+    "Forecaster",
+    "GRUCell",
+    "LSTMCell",
+    "RecurrentLayer",
+    "SequenceClassifier",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "get_recurrent",
+    "sequence_mask",
     "ACTIVATIONS",
     "INITIALIZERS",
     "MLP",
