@@ -9,7 +9,7 @@ import pytest
 
 import jaxnets as jn
 
-B, T, I, H = 2, 4, 3, 5
+B, T, IN, H = 2, 4, 3, 5
 
 
 def _sig(x):
@@ -64,7 +64,7 @@ def _random_params(variables, seed=1):
 
 LAYERS = {"rnn": jn.nn.SimpleRNN, "lstm": jn.nn.LSTM, "gru": jn.nn.GRU}
 CELLS = {"rnn": jn.nn.SimpleRNNCell, "lstm": jn.nn.LSTMCell, "gru": jn.nn.GRUCell}
-XS = np.random.default_rng(0).normal(size=(B, T, I)).astype(np.float32)
+XS = np.random.default_rng(0).normal(size=(B, T, IN)).astype(np.float32)
 
 
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
@@ -96,9 +96,9 @@ def test_one_cell_step_equals_numpy(kind):
 
 
 @pytest.mark.parametrize("kind, count", [
-    ("rnn", H * (H + I) + H),
-    ("lstm", 4 * (H * (H + I) + H)),
-    ("gru", 3 * (H * (H + I) + 2 * H)),
+    ("rnn", H * (H + IN) + H),
+    ("lstm", 4 * (H * (H + IN) + H)),
+    ("gru", 3 * (H * (H + IN) + 2 * H)),
 ])
 def test_parameter_counts(kind, count):
     v = LAYERS[kind](H).init(jax.random.key(0), XS)
@@ -108,7 +108,7 @@ def test_parameter_counts(kind, count):
     g = {"rnn": 1, "lstm": 4, "gru": 3}[kind]
     extra = g * H if kind == "gru" else 0
     per = lambda i: g * (H * (H + i) + H) + extra  # noqa: E731
-    assert sum(a.size for a in jax.tree_util.tree_leaves(two)) == 2 * per(I) + 2 * per(2 * H)
+    assert sum(a.size for a in jax.tree_util.tree_leaves(two)) == 2 * per(IN) + 2 * per(2 * H)
 
 
 def test_lstm_init_orthogonal_recurrent_and_forget_bias():
