@@ -16,9 +16,10 @@ reading out its last input from its last state): the gradient norm at
 initialisation grows exponentially with the sequence length when the gain is
 above 1 (about 1e6 at length 100 with gain 2), then SGD on length-100
 sequences (gain 1.5) with and without ``optax.clip_by_global_norm(1)``.
-Expected: without clipping, gradient norms reach ~1e5 and single steps throw
-the loss up by an order of magnitude (the exploding gradient); with clipping
-every update is bounded and the loss has no such spikes.
+Expected (seed 0): gradient norm at T=100 is 1.6 (gain 1), 81 (gain 1.5) and
+1.2e6 (gain 2). Without clipping the gradient norm reaches ~2e5 and one step
+throws the loss from ~1 to ~5e4 (the exploding gradient); with clipping the
+worst loss is ~2 and training ends at a slightly lower loss.
 Writes runs/gradient_flow/{results.json, mlp_gradients.png, rnn_gradients.png,
 rnn_training.png}. About a minute on 2 CPU cores.
 """

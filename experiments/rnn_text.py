@@ -5,10 +5,10 @@ Data: the first 300k characters of CPython's documentation topics
 (``jn.data.load("text")``), windows of 64 characters, split in time.
 Models: Embed(32) -> one recurrent layer of 128 units -> Dense(vocab), Adam
 3e-3 with global-norm clipping at 1, 6 epochs each.
-Expected: validation perplexity falls from ~100 (uniform over the vocabulary)
-to about 5-6 for both cells (GRU slightly ahead at this size), samples
-with recognisable English words and Python keywords; a few minutes on
-2 CPU cores. Writes runs/rnn_text/{results.json, perplexity.png}.
+Expected (seed 0): test perplexity about 7.1 (LSTM) and 4.6 (GRU, which learns
+faster at this size) against 103 for uniform guessing over the vocabulary;
+samples with English words and Python keywords ("statement", "__init__()");
+a few minutes on 2 CPU cores. Writes runs/rnn_text/{results.json, perplexity.png}.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ downsampled to 3,000 steps), windows of 32 steps, split in time 70/15/15 and
 standardised with training statistics.
 Models: Forecaster (one recurrent layer of 32 units -> Dense(horizon)) that
 predicts the change from the last value, MSE, Adam 3e-3, 30 epochs.
-Expected: on membrane both LSTM and GRU beat the naive forecast clearly (test
-RMSE well below the naive one); on goog (a near random walk) neither beats
-it by much, which is the honest result for prices. About a minute on 2 CPU cores.
+Expected (seed 0): on membrane both beat the naive forecast clearly: test RMSE
+0.020 (LSTM) and 0.018 (GRU) against 0.032 for the last value, ratios about
+0.62 and 0.57; on goog (a near random walk) expect little or no gain over the
+naive forecast, which is the honest result for prices. About a minute on 2 CPU cores.
 Writes runs/timeseries/{results.json, forecast.png, loss.png}.
 """
 
