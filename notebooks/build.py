@@ -150,6 +150,90 @@ print(dict(zip(lrs.tolist(), jax.jit(jax.vmap(final_loss))(lrs).tolist())))'''),
 )
 
 
+NOTEBOOKS["03_rnns"] = notebook(
+    "Recurrent networks: RNN, LSTM, GRU",
+    "Cells checked against their equations, masking of padded steps, a character language "
+    "model on Python's own documentation, and forecasting a real time series against the "
+    "naive last-value forecast.",
+    [
+        ("md", "## One LSTM step is four gates\n`[i f g o] = x W + b + h U`, "
+               "`c' = s(f) c + s(i) tanh(g)`, `h' = s(o) tanh(c')`. A layer projects all time "
+               "steps at once and scans only the recurrent part with `jax.lax.scan`."),
+        ("code", '''import jax, jax.numpy as jnp, numpy as np
+x = np.random.default_rng(0).normal(size=(2, 6, 3)).astype(np.float32)   # [batch, time, features]
+lstm = jn.nn.LSTM(5)
+v = lstm.init(jax.random.key(0), x)
+p = v["params"]["layer_0"]["cell"]
+print({k: a.shape for k, a in p.items()}, "parameters:", sum(a.size for a in jax.tree.leaves(v)),
+      "= 4(H(H+I)+H) =", 4 * (5 * (5 + 3) + 5))
+sig = lambda z: 1 / (1 + np.exp(-z))
+h = c = np.zeros((2, 5))
+for t in range(6):                      # the equations by hand, in NumPy
+    z = x[:, t] @ p["kernel"] + p["bias"] + h @ p["recurrent_kernel"]
+    i, f, g, o = np.split(z, 4, axis=-1)
+    c = sig(f) * c + sig(i) * np.tanh(g)
+    h = sig(o) * np.tanh(c)
+print("max |layer - NumPy| =", float(np.abs(lstm.apply(v, x)[:, -1] - h).max()))'''),
+        ("md", "## Padded batches: masking equals truncation\nWith `lengths`, a padded step "
+               "keeps the state and outputs zeros, in both directions of a bidirectional GRU."),
+        ("code", '''gru = jn.nn.GRU(4, bidirectional=True, return_sequences=False)
+v = gru.init(jax.random.key(0), x)
+padded = x.copy(); padded[1, 3:] = 99.0                     # garbage after 3 real steps
+full = gru.apply(v, padded, lengths=np.array([6, 3]))
+print(np.allclose(full[1], gru.apply(v, x[1:, :3])[0], atol=1e-6))'''),
+        ("md", "## A character language model on Python's documentation\n`jn.data.load(\"text\")` "
+               "is CPython's `pydoc_data.topics` (ships with Python), split in time. Perplexity "
+               "is `exp(loss)`; uniform guessing scores the vocabulary size."),
+        ("code", '''import optax
+text = jn.data.load("text", seq_len=32 if QUICK else 64, max_chars=20_000 if QUICK else 300_000)
+vocab = text.info["vocab"]
+lm = jn.nn.CharLM(len(vocab), features=32 if QUICK else 128, cell="gru")
+res = jn.fit(lm, optax.chain(optax.clip_by_global_norm(1.0), jn.optim.adam(3e-3)),
+             text.train, validation=text.val, loss="sequence_cross_entropy",
+             epochs=1 if QUICK else 6, batch_size=64, seed=0)
+print("vocabulary", len(vocab), "validation perplexity", np.exp(res.history["val_loss"][-1]))
+prompt = np.array([[vocab.index(ch) for ch in "The "]])
+for temperature in (0.5, 1.0):
+    ids = lm.sample(res.state.variables, prompt, 120, key=jax.random.key(1), temperature=temperature)
+    print(f"--- temperature {temperature}")
+    print(jn.data.decode(ids[0], vocab))'''),
+        ("md", "## Forecasting a real series against the naive forecast\n`membrane` is a "
+               "recorded membrane potential shipped with matplotlib. The forecaster predicts the "
+               "change from the last value (`skip_last=True`), so it starts from the naive "
+               "forecast and must learn to beat it."),
+        ("code", '''series = jn.data.load("membrane", window=32)
+fc = jn.nn.Forecaster(features=16 if QUICK else 32, cell="lstm", skip_last=True)
+res = jn.fit(fc, jn.optim.adam(3e-3), series.train, validation=series.val, loss="mse",
+             epochs=2 if QUICK else 30, batch_size=64, seed=0)
+pred = np.asarray(jn.predict(res.state, series.test.x))[:, 0]
+rmse = lambda a: float(np.sqrt(np.mean((a - series.test.y[:, 0]) ** 2)))
+print(f"test RMSE (standardised): LSTM {rmse(pred):.4f}, naive {rmse(series.test.x[:, -1, 0]):.4f}")
+plt = jn.viz.plt
+plt.figure(figsize=(8, 3)); plt.plot(series.test.y[:150, 0], "k", label="actual")
+plt.plot(pred[:150], label="LSTM"); plt.legend(); plt.title("one-step forecasts, test period");'''),
+        ("md", "## Exploding gradients\nAn Elman RNN whose recurrent kernel is orthogonal x 2: "
+               "the gradient norm at initialisation grows exponentially with the sequence length. "
+               "`optax.clip_by_global_norm` bounds every update (see `experiments/gradient_flow.py`)."),
+        ("code", '''import flax.linen as nn
+class Readout(nn.Module):
+    gain: float
+    @nn.compact
+    def __call__(self, x, train=False):
+        rnn = jn.nn.SimpleRNN(32, return_sequences=False,
+                              recurrent_init=jax.nn.initializers.orthogonal(self.gain))
+        return nn.Dense(1)(rnn(x))
+for gain in (1.0, 2.0):
+    norms = []
+    for T in (10, 25, 50):
+        xs = np.random.default_rng(0).normal(size=(32, T, 1)).astype(np.float32)
+        m = Readout(gain); v = m.init(jax.random.key(0), xs)
+        g = jax.grad(lambda p: jnp.mean((m.apply({"params": p}, xs) - xs[:, -1]) ** 2))(v["params"])
+        norms.append(float(optax.global_norm(g)))
+    print(f"gain {gain}: gradient norm at T=10, 25, 50:", [f"{n:.3g}" for n in norms])'''),
+    ],
+)
+
+
 NOTEBOOKS["02_cnns"] = notebook(
     "Convolutional networks",
     "Conv blocks for 1-D sequences and 2-D images (standard, dilated, depthwise-separable), "

@@ -328,3 +328,34 @@ __all__ = [
     "regularizer",
     "softmax_focal",
 ]
+
+
+# --------------------------------------------------------------------------- sequences
+
+
+def sequence_cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Array:
+    """Per-token softmax cross-entropy averaged over each sequence's real tokens.
+
+    ``loss_b = sum_t m_bt * CE(z_bt, y_bt) / max(sum_t m_bt, 1)`` with
+    ``m_bt = [y_bt >= 0]``: a negative label marks a padded step and is ignored.
+    For windows of equal length this is the mean per-token loss, and
+    ``exp(loss)`` is the perplexity.
+
+    Args:
+      logits: [batch, time, vocab].
+      labels: [batch, time] integer token ids (negative: padding).
+    Returns:
+      [batch] losses.
+    """
+    logits, labels = jnp.asarray(logits), jnp.asarray(labels)
+    if logits.ndim != 3 or labels.shape != logits.shape[:2]:
+        raise ValueError(f"sequence_cross_entropy needs logits [batch, time, vocab] and labels "
+                         f"[batch, time], found {tuple(logits.shape)} and {tuple(labels.shape)}")
+    mask = labels >= 0
+    per_token = optax.softmax_cross_entropy_with_integer_labels(logits, jnp.where(mask, labels, 0))
+    m = mask.astype(per_token.dtype)
+    return jnp.sum(per_token * m, axis=1) / jnp.maximum(jnp.sum(m, axis=1), 1.0)
+
+
+LOSSES["sequence_cross_entropy"] = sequence_cross_entropy
+__all__ += ["sequence_cross_entropy"]

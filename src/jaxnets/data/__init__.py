@@ -18,6 +18,14 @@ from jaxnets.data._images import (
 )
 from jaxnets.data._kfold import kfold, stratified_kfold
 from jaxnets.data._safe_pickle import RestrictedUnpickler, restricted_load
+from jaxnets.data._sequences import (
+    decode,
+    load_goog,
+    load_membrane,
+    load_text,
+    python_docs_text,
+    series_windows,
+)
 from jaxnets.data._splits import train_val_test_split
 from jaxnets.data._tabular import load_breast_cancer, load_iris, load_wine, standardize
 from jaxnets.data._types import Dataset, Split
@@ -28,6 +36,12 @@ __all__ = [
     "RestrictedUnpickler",
     "Split",
     "build_vocab",
+    "decode",
+    "load_goog",
+    "load_membrane",
+    "load_text",
+    "python_docs_text",
+    "series_windows",
     "load",
     "load_breast_cancer",
     "load_cifar10",

@@ -30,10 +30,36 @@ from jaxnets.nn.conv import (
 from jaxnets.nn.densenet import DenseLayer, DenseNet, DenseNetBC100, Transition
 from jaxnets.nn.initializers import INITIALIZERS, get_initializer
 from jaxnets.nn.mlp import MLP
+from jaxnets.nn.recurrent import (
+    GRU,
+    LSTM,
+    CharLM,
+    Forecaster,
+    GRUCell,
+    LSTMCell,
+    RecurrentLayer,
+    SequenceClassifier,
+    SimpleRNN,
+    SimpleRNNCell,
+    get_recurrent,
+    sequence_mask,
+)
 from jaxnets.nn.resnet import BasicBlock, ResNet, ResNet20, ResNet32, ResNet56, ResNet110, pad_shortcut
 from jaxnets.nn.summary import LayerInfo, Summary, summary
 
 __all__ = [
+    "GRU",
+    "LSTM",
+    "CharLM",
+    "Forecaster",
+    "GRUCell",
+    "LSTMCell",
+    "RecurrentLayer",
+    "SequenceClassifier",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "get_recurrent",
+    "sequence_mask",
     "ACTIVATIONS",
     "LayerInfo",
     "Summary",
