@@ -6,6 +6,7 @@ vmapped, scanned and sharded. ``import jaxnets as jn`` reaches everything.
 """
 
 from jaxnets import backprop, data, diagnostics, interpret, losses, metrics, nn, optim, parallel, train, viz
+from jaxnets import tune as tune
 from jaxnets.data import Dataset, Split
 from jaxnets.train import (
     Batch,
@@ -46,5 +47,6 @@ __all__ = [
     "parallel",
     "predict",
     "train",
+    "tune",
     "viz",
 ]

@@ -12,10 +12,13 @@ from jaxnets.nn.activations import (
     swish,
     tanh,
 )
+from jaxnets.nn.dropout import HPARAMS, ArrayDropout
 from jaxnets.nn.initializers import INITIALIZERS, get_initializer
 from jaxnets.nn.mlp import MLP
 
 __all__ = [
+    "HPARAMS",
+    "ArrayDropout",
     "ACTIVATIONS",
     "INITIALIZERS",
     "MLP",
