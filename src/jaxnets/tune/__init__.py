@@ -6,10 +6,34 @@ from jaxnets.tune._population import (
     log_grid,
     population,
 )
+from jaxnets.tune._search import (
+    Choice,
+    Distribution,
+    IntUniform,
+    LogUniform,
+    SearchResult,
+    Uniform,
+    bayesian_search,
+    grid,
+    grid_search,
+    random_search,
+    sample_space,
+)
 
 __all__ = [
+    "Choice",
+    "Distribution",
+    "IntUniform",
+    "LogUniform",
     "Population",
     "PopulationResult",
+    "SearchResult",
+    "Uniform",
+    "bayesian_search",
+    "grid",
+    "grid_search",
     "log_grid",
     "population",
+    "random_search",
+    "sample_space",
 ]
