@@ -1,5 +1,6 @@
 """Populations and hyperparameter search: many models in one compiled program."""
 
+from jaxnets.tune._crossval import cross_validate_population
 from jaxnets.tune._population import (
     Population,
     PopulationResult,
@@ -30,6 +31,7 @@ __all__ = [
     "SearchResult",
     "Uniform",
     "bayesian_search",
+    "cross_validate_population",
     "grid",
     "grid_search",
     "log_grid",
