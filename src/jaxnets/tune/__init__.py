@@ -1,6 +1,7 @@
 """Populations and hyperparameter search: many models in one compiled program."""
 
 from jaxnets.tune._crossval import cross_validate_population
+from jaxnets.tune._lr_find import LRFindResult, lr_find
 from jaxnets.tune._population import (
     Population,
     PopulationResult,
@@ -25,6 +26,7 @@ __all__ = [
     "Choice",
     "Distribution",
     "IntUniform",
+    "LRFindResult",
     "LogUniform",
     "Population",
     "PopulationResult",
@@ -35,6 +37,7 @@ __all__ = [
     "grid",
     "grid_search",
     "log_grid",
+    "lr_find",
     "population",
     "random_search",
     "sample_space",
