@@ -288,6 +288,7 @@ class Population:
     hparams: dict[str, np.ndarray]
     size: int
     mesh: Any = None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def init(self, x0: Array, seed: int = 0, loss: Any = "cross_entropy",
              metrics: tuple = ("accuracy",), pad_to: int = 1) -> TrainState:
@@ -300,24 +301,34 @@ class Population:
         seeds = hp.pop("seed", np.full(size, seed, np.int64))
         model_hp = {k: hp.pop(k) for k in list(hp) if k in names}
         check_optimizer_names(self.make_optimizer, list(hp), names)
-        tx = population_optimizer(self.make_optimizer, {k: jnp.asarray(v[0]) for k, v in hp.items()})
-        model, make_optimizer = self.model, self.make_optimizer
-
-        def member(seed_, opt_hp, mod_hp):
-            init_key, run_key = jax.random.split(jax.random.PRNGKey(seed_))
-            variables = init_variables(model, init_key, x0)
-            params = variables.pop("params")
-            model_state = set_model_hparams(dict(variables), mod_hp)
-            opt_state = population_optimizer(make_optimizer, opt_hp).init(params)
-            return params, model_state, opt_state, run_key
-
-        params, model_state, opt_state, keys = jax.jit(jax.vmap(member))(
+        tx, init_fn = self._compiled(tuple(hp), tuple(model_hp))
+        params, model_state, opt_state, keys = init_fn(
             jnp.asarray(seeds, jnp.uint32), {k: jnp.asarray(v) for k, v in hp.items()},
-            {k: jnp.asarray(v) for k, v in model_hp.items()})
+            {k: jnp.asarray(v) for k, v in model_hp.items()}, x0)
         zeros = jnp.zeros((size,), jnp.int32)
         return TrainState(step=zeros, epoch=zeros, params=params, model_state=model_state,
-                          opt_state=opt_state, key=keys, skipped=zeros, apply_fn=model.apply,
+                          opt_state=opt_state, key=keys, skipped=zeros, apply_fn=self.model.apply,
                           tx=tx, loss=loss, metrics=tuple(metrics))
+
+    def _compiled(self, opt_names: tuple, model_names: tuple) -> tuple[Any, Callable]:
+        """The static optimizer and the jitted, vmapped member initialiser, built once per
+        population (so a second ``fit`` reuses every compiled program)."""
+        key = (opt_names, model_names)
+        if key not in self._cache:
+            model, make_optimizer = self.model, self.make_optimizer
+            tx = population_optimizer(make_optimizer, {k: jnp.asarray(self.hparams[k][0])
+                                                       for k in opt_names})
+
+            def member(seed_, opt_hp, mod_hp, x0):
+                init_key, run_key = jax.random.split(jax.random.PRNGKey(seed_))
+                variables = init_variables(model, init_key, x0)
+                params = variables.pop("params")
+                model_state = set_model_hparams(dict(variables), mod_hp)
+                opt_state = population_optimizer(make_optimizer, opt_hp).init(params)
+                return params, model_state, opt_state, run_key
+
+            self._cache[key] = (tx, jax.jit(jax.vmap(member, in_axes=(0, 0, 0, None))))
+        return self._cache[key]
 
     def fit(
         self,
