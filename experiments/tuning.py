@@ -9,10 +9,14 @@ Command: ``python -m experiments.tuning`` (``--quick`` for a seconds-long run).
 3. Bayesian search (optuna TPE) over structure (depth, width, activation); each
    trial trains a population over random learning rates.
 
-Expected (default settings, seed 0, 2 CPU cores): the best grid cell reaches about
-97% validation accuracy (learning rate 0.1-0.3 with momentum 0.9); random and
-Bayesian search land within a point of it. Writes runs/tuning/results.json,
-grid.png (validation accuracy over the grid), random.png and bayesian.png.
+Expected (default settings, seed 0; measured on 2 shared CPU cores under heavy load):
+the grid's best cells reach about 98% validation accuracy (lr 0.1 with momentum 0.9,
+and its neighbours; lr 0.003 without momentum stays near 50% after 15 epochs), the 20
+grid models train in about 30 s; random and Bayesian search also reach about 98%
+validation (96-98% test). Bayesian search costs most (each trial compiles a new
+architecture: about 6 minutes for 8 trials under load). Writes
+runs/tuning/results.json, grid.png (validation accuracy over the grid), random.png
+and bayesian.png.
 """
 
 from __future__ import annotations
