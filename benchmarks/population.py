@@ -19,6 +19,14 @@ from 1e-4 to 1e-1. Rows, side by side in one run, wall-clock seconds for all 16:
 ``--scaling`` adds where vmapping stops paying: a population of 16 vs 16
 sequential (warm) fits for wider MLPs at batch 128; on a CPU the wide, compute-
 bound models gain nothing, because vmapping only removes per-step overhead.
+
+Measured (2 CPU cores, shared with other jobs, one run; ratios to the population):
+population 0.23 s; with compilation 5.1 s; 16 fits sharing one program 0.34 s
+(1.5x); 16 compiling fits 11.3 s (49x); 16 PyTorch eager runs 3.3 s (14x); 16
+Keras 3 fits (JAX backend) 13.7 s (60x). Scaling at batch 128: MLP 64-128-128-10
+2.3x faster as a population, 64-512-512-10 1.1x, 64-1024-1024-10 0.66x (slower:
+the batched matmuls of a compute-bound model on 2 cores gain nothing, and the
+population holds 16 models' activations at once).
 """
 
 from __future__ import annotations
