@@ -176,13 +176,6 @@ def population_indices(keys: Array, epochs: Array, plan: BatchPlan, shuffle: boo
     return jax.vmap(lambda k, e: epoch_indices(k, e, plan, shuffle))(keys, epochs)
 
 
-def stack_members(idx: Sequence[np.ndarray], mask: Sequence[np.ndarray]) -> tuple[Array, Array]:
-    """Stack per-member ``[steps_i, B]`` arrays, padding with empty batches (exact no-ops)."""
-    steps = max(a.shape[0] for a in idx)
-    pad = lambda a: np.pad(np.asarray(a), [(0, steps - a.shape[0]), (0, 0)])
-    return jnp.asarray(np.stack([pad(a) for a in idx])), jnp.asarray(np.stack([pad(m) for m in mask]))
-
-
 # ----------------------------------------------------------------------------- results
 
 
@@ -578,6 +571,5 @@ __all__ = [
     "population",
     "population_indices",
     "set_model_hparams",
-    "stack_members",
     "take",
 ]
