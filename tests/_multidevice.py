@@ -67,6 +67,28 @@ def check_pmap_step_equals_sharded_step():
     close(state.params, jn.parallel.unreplicate(pstate).params)
 
 
+def check_sharded_population_equals_unsharded():
+    x, y = blobs(48, d=6, classes=4)
+    hp = {"lr": list(np.geomspace(1e-3, 1e-1, 8)), "seed": list(range(8))}
+    make = lambda lr: jn.optim.adam(lr)  # noqa: E731
+    plain = jn.tune.population(jn.nn.MLP((16, 4)), make, hp).fit(
+        (x, y), validation=(x, y), epochs=3, batch_size=16)
+    mesh = jn.parallel.data_mesh()
+    sharded = jn.tune.population(jn.nn.MLP((16, 4)), make, hp, mesh=mesh).fit(
+        (x, y), validation=(x, y), epochs=3, batch_size=16)
+    leaf = jax.tree_util.tree_leaves(sharded.state.params)[0]
+    assert len(leaf.sharding.device_set) == 8, leaf.sharding
+    close(plain.state.params, sharded.state.params)
+    for a, b in zip(plain.history, sharded.history, strict=True):
+        np.testing.assert_allclose(a["val_loss"], b["val_loss"], rtol=1e-5)
+    # 5 members on 8 devices: padded with copies of member 0, dropped from the result
+    five = {k: v[:5] for k, v in hp.items()}
+    padded = jn.tune.population(jn.nn.MLP((16, 4)), make, five, mesh=mesh).fit(
+        (x, y), validation=(x, y), epochs=3, batch_size=16)
+    assert padded.info["padded_to"] == 8 and len(padded.history) == 5
+    close(jax.tree_util.tree_map(lambda a: a[:5], plain.state.params), padded.state.params)
+
+
 if __name__ == "__main__":
     names = sys.argv[1:] or [n for n in dir() if n.startswith("check_")]
     for name in names:

@@ -25,7 +25,8 @@ def _run(*checks: str) -> str:
 def test_multidevice_checks():
     out = _run()
     for name in ("check_data_parallel_equals_single_device", "check_batch_not_divisible_by_devices",
-                 "check_pmap_step_equals_sharded_step"):
+                 "check_pmap_step_equals_sharded_step",
+                 "check_sharded_population_equals_unsharded"):
         assert f"PASS {name}" in out
 
 

@@ -8,6 +8,7 @@ vmapped, scanned and sharded. ``import jaxnets as jn`` reaches everything.
 from jaxnets import augment as augment
 from jaxnets import backprop, data, diagnostics, interpret, losses, metrics, nn, optim, parallel, train, viz
 from jaxnets import regularization as regularization
+from jaxnets import tune as tune
 from jaxnets.data import Dataset, Split
 from jaxnets.train import (
     Batch,
@@ -54,5 +55,6 @@ __all__ = [
     "predict",
     "regularization",
     "train",
+    "tune",
     "viz",
 ]

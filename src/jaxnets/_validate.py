@@ -16,6 +16,10 @@ def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> None:
     """Raise ValueError unless ``value`` is a finite number > 0 (or >= 0)."""
     import math
 
+    import jax
+
+    if isinstance(value, jax.core.Tracer):
+        return  # a traced hyperparameter (a population member's): checked before tracing
     try:
         v = float(value)
     except (TypeError, ValueError):

@@ -28,6 +28,7 @@ from jaxnets.nn.conv import (
     spatial_rank,
 )
 from jaxnets.nn.densenet import DenseLayer, DenseNet, DenseNetBC100, Transition
+from jaxnets.nn.dropout import HPARAMS, ArrayDropout
 from jaxnets.nn.initializers import INITIALIZERS, get_initializer
 from jaxnets.nn.mlp import MLP
 from jaxnets.nn.recurrent import (
@@ -60,6 +61,8 @@ __all__ = [
     "SimpleRNNCell",
     "get_recurrent",
     "sequence_mask",
+    "HPARAMS",
+    "ArrayDropout",
     "ACTIVATIONS",
     "LayerInfo",
     "Summary",

@@ -8,6 +8,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from jaxnets.nn.activations import activation_layer, apply_activation, get_activation
+from jaxnets.nn.dropout import ArrayDropout
 from jaxnets.nn.initializers import get_initializer
 from jaxnets.typing import Array
 
@@ -25,6 +26,9 @@ class MLP(nn.Module):
       batch_norm: batch normalisation before each hidden activation.
       residual: add the layer input to its output wherever the widths match.
       output_activation: applied to the last layer (None: raw outputs/logits).
+      array_dropout: keep the dropout rate as an array in the model state
+        (``ArrayDropout``), so ``jn.tune.population`` can vary it per member; the
+        dropout layers then exist even at rate 0.
 
     Input ``x``: [batch, ...]; trailing axes are flattened. Output: [batch, features[-1]].
     """
@@ -37,6 +41,7 @@ class MLP(nn.Module):
     batch_norm: bool = False
     residual: bool = False
     output_activation: str | Callable | None = None
+    array_dropout: bool = False
 
     @nn.compact
     def __call__(self, x: Array, train: bool = False) -> Array:
@@ -50,7 +55,9 @@ class MLP(nn.Module):
             if self.batch_norm:
                 h = nn.BatchNorm(use_running_average=not train, name=f"bn_{i}")(h)
             h = apply_activation(activation_layer(self.activation, f"act_{i}"), h, train)
-            if self.dropout > 0:
+            if self.array_dropout:
+                h = ArrayDropout(self.dropout, name=f"dropout_{i}")(h, deterministic=not train)
+            elif self.dropout > 0:
                 h = nn.Dropout(self.dropout, deterministic=not train)(h)
             x = x + h if self.residual and x.shape[-1] == width else h
         out = nn.Dense(self.features[-1], kernel_init=kinit, bias_init=binit,
