@@ -19,6 +19,7 @@ from jaxnets.train import (
     predict,
 )
 from jaxnets.train import callbacks as callbacks
+from jaxnets.train.checkpoint import load_checkpoint
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,7 @@ __all__ = [
     "evaluate",
     "fit",
     "interpret",
+    "load_checkpoint",
     "losses",
     "make_eval_step",
     "make_train_step",

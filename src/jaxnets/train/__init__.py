@@ -1,6 +1,7 @@
 """The training engine: state, pure steps, compiled epochs and the fit loop."""
 
 from jaxnets.train.callbacks import Callback, ProgressBar
+from jaxnets.train.checkpoint import Checkpoint, load_checkpoint
 from jaxnets.train.epoch import BatchPlan, EpochRunner, choose_strategy, epoch_indices
 from jaxnets.train.fit import FitResult, Trainer, evaluate, fit, get_runner, predict
 from jaxnets.train.state import TrainState
@@ -17,6 +18,7 @@ __all__ = [
     "Batch",
     "BatchPlan",
     "Callback",
+    "Checkpoint",
     "EpochRunner",
     "FitResult",
     "ProgressBar",
@@ -28,6 +30,7 @@ __all__ = [
     "evaluate",
     "fit",
     "get_runner",
+    "load_checkpoint",
     "make_eval_step",
     "make_train_step",
     "masked_mean",

@@ -69,3 +69,4 @@ class ProgressBar(Callback):
 
 
 __all__ = ["Callback", "ProgressBar"]
+from jaxnets.train.checkpoint import Checkpoint  # noqa: E402,F401  (ckpt: re-export)
