@@ -7,6 +7,7 @@ vmapped, scanned and sharded. ``import jaxnets as jn`` reaches everything.
 
 from jaxnets import backprop, data, diagnostics, interpret, losses, metrics, nn, optim, parallel, train, viz
 from jaxnets.data import Dataset, Split
+from jaxnets.deploy import ExportedModel, export, load_exported
 from jaxnets.train import (
     Batch,
     Callback,
@@ -20,6 +21,7 @@ from jaxnets.train import (
 )
 from jaxnets.train import callbacks as callbacks
 from jaxnets.train.checkpoint import load_checkpoint
+from jaxnets.train.transfer import transfer_state
 
 __version__ = "0.1.0"
 
@@ -27,6 +29,7 @@ __all__ = [
     "Batch",
     "Callback",
     "Dataset",
+    "ExportedModel",
     "FitResult",
     "Split",
     "TrainState",
@@ -36,9 +39,11 @@ __all__ = [
     "data",
     "diagnostics",
     "evaluate",
+    "export",
     "fit",
     "interpret",
     "load_checkpoint",
+    "load_exported",
     "losses",
     "make_eval_step",
     "make_train_step",
@@ -48,5 +53,6 @@ __all__ = [
     "parallel",
     "predict",
     "train",
+    "transfer_state",
     "viz",
 ]
