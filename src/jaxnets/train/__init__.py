@@ -13,6 +13,7 @@ from jaxnets.train.step import (
     masked_mean,
     train_step_outputs,
 )
+from jaxnets.train.transfer import freeze_layers, transfer_state
 
 __all__ = [
     "Batch",
@@ -29,6 +30,7 @@ __all__ = [
     "epoch_indices",
     "evaluate",
     "fit",
+    "freeze_layers",
     "get_runner",
     "load_checkpoint",
     "make_eval_step",
@@ -36,4 +38,5 @@ __all__ = [
     "masked_mean",
     "predict",
     "train_step_outputs",
+    "transfer_state",
 ]
