@@ -251,3 +251,8 @@ def test_meta_is_plain_json(tmp_path):
     meta = json.loads((ckpt.list_checkpoints(tmp_path)[0] / "meta" / "metadata").read_text())
     assert meta["format"] == "jaxnets-checkpoint" and meta["epoch"] == 1
     assert len(meta["history"]["loss"]) == 1
+
+
+def test_epoch_time_is_a_duration(tmp_path):
+    result = run(2, jn.callbacks.Checkpoint(tmp_path, every_steps=2))
+    assert all(0 < t < 600 for t in result.history["time"])

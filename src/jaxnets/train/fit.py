@@ -181,10 +181,9 @@ class Trainer:
         start = time.perf_counter()
         lr = get_hyperparam(self.state.opt_state, "learning_rate")
         hooked = self.step_interval is not None or self.max_nonfinite is not None
-        start, states = self.position, self.epoch_states
         self.state, metrics = self.runner.train_epoch(
-            self.state, *self.train_data, self.plan, self.num_classes, start=start,
-            states=states, max_chunk=self.step_interval,
+            self.state, *self.train_data, self.plan, self.num_classes, start=self.position,
+            states=self.epoch_states, max_chunk=self.step_interval,
             on_chunk=self.on_chunk if hooked else None)
         self.position, self.epoch_states = 0, None
         logs = _to_host(metrics)
