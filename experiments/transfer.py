@@ -12,10 +12,15 @@ Command: ``python -m experiments.transfer`` (``--quick`` for a seconds-long run)
 4. Export the frozen-backbone model (``jn.export``) and check the reloaded
    StableHLO gives the same predictions.
 
-Expected (default settings, seed 0, 2 CPU cores, about a minute): with 10 labels per
-class the transferred models reach roughly 85-90% test accuracy on 5-9, training
-from scratch roughly 70-80%; the gap closes as ``--shots`` grows. Writes
-runs/transfer/results.json and runs/transfer/curves.png.
+Expected (default settings, seed 0, about two minutes on 2 loaded CPU cores): the
+pretrained network reaches ~99% test accuracy on 0-4. With 10 labels per class of
+5-9, fine-tuning all layers from the transferred start reaches ~93% test accuracy
+and training from scratch ~94%, while the frozen backbone with a new linear head
+reaches only ~68%: features an MLP learns to tell 0-4 apart keep little of what
+separates 5-9, and 8x8 digits are easy enough that 50 labels train a small MLP
+from scratch. (``--shots 3 --lr 1e-2``: 63% / 77% / 81%.) Writes
+runs/transfer/results.json, runs/transfer/curves.png and the exported model in
+runs/transfer/exported.
 """
 
 from __future__ import annotations
