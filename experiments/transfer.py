@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     # 1. pretrain on 0-4, keeping the best epoch
     ckpt_dir = args.out / "pretrain_checkpoints"
-    ckpt = jn.callbacks.Checkpoint(ckpt_dir, keep=1, best="val_accuracy")
+    ckpt = jn.callbacks.Checkpoint(ckpt_dir, keep=1, best="val_accuracy", overwrite=True)
     pre = jn.fit(model(hidden), jn.optim.adam(args.lr), source[0], validation=source[1],
                  epochs=pre_epochs, batch_size=64, seed=args.seed, verbose=verbose,
                  callbacks=[ckpt])

@@ -88,6 +88,8 @@ def test_resume_mid_epoch_is_bitwise_identical(tmp_path, full):
                   resume=True, strategy="scan")
     assert same(resumed.state, full.state)
     assert no_time(resumed.history) == no_time(full.history)
+    like = jn.TrainState.create(model(), jn.optim.adam(1e-2), X[:1], seed=0)
+    assert int(jn.load_checkpoint(tmp_path / "step_00000013", like).step) == 13
     # the step strategy, resumed from the same mid-epoch checkpoint, agrees too
     again = run(4, resume=tmp_path / "step_00000013", strategy="step")
     assert same(again.state.params, full.state.params)
@@ -256,3 +258,12 @@ def test_meta_is_plain_json(tmp_path):
 def test_epoch_time_is_a_duration(tmp_path):
     result = run(2, jn.callbacks.Checkpoint(tmp_path, every_steps=2))
     assert all(0 < t < 600 for t in result.history["time"])
+
+
+def test_fresh_run_never_overwrites_silently(tmp_path):
+    run(1, jn.callbacks.Checkpoint(tmp_path))
+    with pytest.raises(ValueError, match="already holds 1 checkpoints.*resume=True"):
+        run(1, jn.callbacks.Checkpoint(tmp_path))
+    assert [p.name for p in ckpt.list_checkpoints(tmp_path)] == ["step_00000005"]
+    run(2, jn.callbacks.Checkpoint(tmp_path, overwrite=True), batch_size=20)
+    assert [p.name for p in ckpt.list_checkpoints(tmp_path)] == ["step_00000002", "step_00000004"]

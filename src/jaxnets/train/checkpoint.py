@@ -226,12 +226,13 @@ def restore(path: str | os.PathLike, like: TrainState, epoch_states: Any = None)
     check_specs(meta["state_leaves"], leaf_specs(tree), "state", path)
     targets = {k: _abstract(v) for k, v in _flat(tree, "s").items()}
     partial = meta.get("position", 0) > 0
-    if partial:
-        if epoch_states is None:
-            raise ValueError(f"checkpoint {path} was taken inside an epoch; restoring it "
-                             "needs the epoch's metric states (use fit(..., resume=...))")
+    if partial and epoch_states is not None:
         check_specs(meta["metric_leaves"], leaf_specs(epoch_states), "metric states", path)
         targets.update({k: _abstract(v) for k, v in _flat(epoch_states, "m").items()})
+    elif partial:  # the state alone (load_checkpoint): read the partial metrics as saved
+        one = jax.sharding.SingleDeviceSharding(jax.devices()[0])
+        targets.update({f"m{i:05d}": jax.ShapeDtypeStruct(tuple(shape), dtype, sharding=one)
+                        for i, (_, shape, dtype) in enumerate(meta["metric_leaves"])})
     ocp = _ocp()
     try:
         with ocp.Checkpointer(ocp.CompositeCheckpointHandler()) as ckptr:
@@ -248,7 +249,7 @@ def restore(path: str | os.PathLike, like: TrainState, epoch_states: Any = None)
     treedef = jax.tree_util.tree_structure(tree)
     state = like.replace(**jax.tree_util.tree_unflatten(treedef, leaves))
     states = None
-    if partial:
+    if partial and epoch_states is not None:
         mleaves = [arrays[k] for k in sorted(k for k in targets if k.startswith("m"))]
         states = jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(epoch_states), mleaves)
     return Restored(state, meta, path, states)
@@ -260,13 +261,6 @@ def load_checkpoint(path: str | os.PathLike, like: TrainState) -> TrainState:
     ``like`` is a state of the same model and optimizer (``TrainState.create``); the
     checkpoint must match its structure, shapes and dtypes exactly.
     """
-    path = resolve_path(path)
-    if read_meta(path).get("position", 0) > 0:
-        # The parameters are complete; only the epoch's partial metrics are left out.
-        meta = read_meta(path)
-        specs = meta["metric_leaves"]
-        dummy = [np.zeros(s[1], s[2]) for s in specs]
-        return restore(path, like, dummy).state
     return restore(path, like).state
 
 
@@ -292,7 +286,8 @@ class Checkpoint(Callback):
     the name). Saves are asynchronous (training continues while orbax writes) and
     are waited for when training ends, also on error. A state with NaN/Inf values
     is never written (a warning says so). ``fit(..., resume=True)`` continues from
-    the latest checkpoint.
+    the latest checkpoint. A fresh (not resumed) run into a directory that already
+    holds checkpoints is an error unless ``overwrite=True``, which deletes them first.
 
     ``every_steps`` saves at the end of the first compiled chunk at or after each
     multiple of the step count; for the ``"scan"`` strategy ``fit`` cuts epochs
@@ -303,7 +298,7 @@ class Checkpoint(Callback):
 
     def __init__(self, directory: str | os.PathLike, *, every: int | None = 1,
                  every_steps: int | None = None, keep: int = 3, best: str | None = None,
-                 mode: str | None = None, async_save: bool = True):
+                 mode: str | None = None, async_save: bool = True, overwrite: bool = False):
         for name, value in (("every", every), ("every_steps", every_steps)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or value < 1):
@@ -320,7 +315,7 @@ class Checkpoint(Callback):
         if self.directory.exists() and not self.directory.is_dir():
             raise ValueError(f"directory {self.directory} exists and is not a directory")
         self.every, self.every_steps, self.keep = every, every_steps, keep
-        self.best, self.async_save = best, async_save
+        self.best, self.async_save, self.overwrite = best, async_save, overwrite
         self.mode = mode or (_infer_mode(best) if best else "min")
         self._ckptr = None
         self._saved: list[_Saved] = []
@@ -336,6 +331,15 @@ class Checkpoint(Callback):
     def on_train_begin(self, trainer: Trainer) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         clean_leftovers(self.directory)
+        existing = list_checkpoints(self.directory)
+        if existing and getattr(trainer, "resume_callbacks", None) is None:
+            if not self.overwrite:
+                raise ValueError(
+                    f"Checkpoint directory {self.directory} already holds {len(existing)} "
+                    "checkpoints of an earlier run; pass resume=True to fit to continue it, "
+                    "overwrite=True to Checkpoint to replace it, or choose another directory")
+            for path in existing:
+                remove_checkpoint(path)
         self._saved = []
         for path in list_checkpoints(self.directory):
             try:
