@@ -27,7 +27,7 @@ import re
 import shutil
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -275,7 +275,6 @@ class _Saved:
     step: int
     path: Path
     value: float | None = None  # the monitored metric, for epoch-end checkpoints
-    tags: set = field(default_factory=set)
 
 
 class Checkpoint(Callback):
@@ -457,9 +456,6 @@ class Checkpoint(Callback):
         """The best checkpoint by the monitored metric (``None`` without ``best``)."""
         best = self._best()
         return best.path if best else None
-
-    def state_dict(self) -> dict[str, Any]:
-        return {}
 
 
 def restore_callbacks(callbacks: Sequence[Callback], saved: Sequence[dict]) -> None:
