@@ -451,6 +451,57 @@ NOTEBOOKS["05_regularization_evaluation"] = notebook(
 )
 
 
+NOTEBOOKS["07_checkpoints"] = notebook(
+    "Checkpoints, resume, export and transfer learning",
+    "Save with orbax, resume bit for bit, export StableHLO for serving, fine-tune a new head.",
+    [
+        ("md", "## Checkpoint every epoch, stop, resume\n`fit(epochs=2)` then "
+               "`fit(epochs=4, resume=True)` equals `fit(epochs=4)` bit for bit: the state holds "
+               "the PRNG key, step, epoch and optimizer moments, and the checkpoint the history "
+               "and callback counters."),
+        ("code", '''import tempfile, pathlib
+data = jn.data.load("digits", seed=0)
+model = jn.nn.MLP((64, 10), dropout=0.1)
+run_dir = pathlib.Path(tempfile.mkdtemp()) / "run"
+epochs = 2 if QUICK else 10
+fit = lambda n, **kw: jn.fit(model, jn.optim.adam(3e-3), data.train, validation=data.val,
+                             epochs=n, batch_size=64, seed=0, verbose=False, **kw)
+first = fit(epochs // 2, callbacks=[jn.callbacks.Checkpoint(run_dir, best="val_accuracy")])
+print(sorted(p.name for p in run_dir.iterdir()))
+resumed = fit(epochs, callbacks=[jn.callbacks.Checkpoint(run_dir, best="val_accuracy")],
+              resume=True)
+straight = fit(epochs)
+identical = all(bool((a == b).all()) for a, b in zip(
+    jax.tree_util.tree_leaves(resumed.state), jax.tree_util.tree_leaves(straight.state)))
+print("bitwise identical:", identical)
+assert identical'''),
+        ("md", "## Export for serving\nSerialized StableHLO plus msgpack weights: reloads and "
+               "runs without the model's Python class."),
+        ("code", '''served = jn.load_exported(jn.export(resumed, run_dir.parent / "export", data.test.x[:1]))
+print(served.input_shape, served.output_shape)
+gap = float(abs(served(data.test.x) - jn.predict(resumed.state, data.test.x)).max())
+print("max |served - predict|:", gap)
+assert gap < 1e-5'''),
+        ("md", "## Transfer: load, new head, frozen backbone\nA 5-class head on the "
+               "10-class network's hidden layer, fine-tuned with the backbone frozen."),
+        ("code", '''like = jn.TrainState.create(model, jn.optim.adam(3e-3), data.train.x[:1])
+pretrained = jn.load_checkpoint(run_dir, like)
+small = jn.Split(data.train.x[data.train.y < 5][:100], data.train.y[data.train.y < 5][:100])
+new = jn.nn.MLP((64, 5))
+tx = jn.train.freeze_layers(jn.optim.adam(1e-2), ["dense_0"])
+start = jn.transfer_state(pretrained, jn.TrainState.create(new, tx, small.x[:1]), exclude=["dense_1"])
+tuned = jn.fit(new, None, small, epochs=3 if QUICK else 30, batch_size=32, verbose=False,
+               initial_state=start)
+unchanged = bool((tuned.state.params["dense_0"]["kernel"]
+                  == pretrained.params["dense_0"]["kernel"]).all())
+print("backbone unchanged:", unchanged)
+assert unchanged
+test5 = jn.Split(data.test.x[data.test.y < 5], data.test.y[data.test.y < 5])
+print(jn.evaluate(tuned.state, test5))'''),
+    ],
+)
+
+
 def main() -> None:
     for name, nb in NOTEBOOKS.items():
         nbformat.write(nb, HERE / f"{name}.ipynb")

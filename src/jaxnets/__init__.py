@@ -10,6 +10,7 @@ from jaxnets import backprop, data, diagnostics, interpret, losses, metrics, nn,
 from jaxnets import regularization as regularization
 from jaxnets import tune as tune
 from jaxnets.data import Dataset, Split
+from jaxnets.deploy import ExportedModel, export, load_exported
 from jaxnets.train import (
     Batch,
     Callback,
@@ -24,6 +25,8 @@ from jaxnets.train import (
     predict,
 )
 from jaxnets.train import callbacks as callbacks
+from jaxnets.train.checkpoint import load_checkpoint
+from jaxnets.train.transfer import transfer_state
 
 __version__ = "0.1.0"
 
@@ -32,6 +35,7 @@ __all__ = [
     "CVResult",
     "Callback",
     "Dataset",
+    "ExportedModel",
     "FitResult",
     "Split",
     "TrainState",
@@ -43,8 +47,11 @@ __all__ = [
     "data",
     "diagnostics",
     "evaluate",
+    "export",
     "fit",
     "interpret",
+    "load_checkpoint",
+    "load_exported",
     "losses",
     "make_eval_step",
     "make_train_step",
@@ -56,5 +63,6 @@ __all__ = [
     "regularization",
     "train",
     "tune",
+    "transfer_state",
     "viz",
 ]

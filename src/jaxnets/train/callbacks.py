@@ -487,6 +487,7 @@ class LambdaCallback(Callback):
 
 __all__ = [
     "CSVLogger",
+    "Checkpoint",
     "Callback",
     "EarlyStopping",
     "LambdaCallback",
@@ -501,3 +502,4 @@ __all__ = [
     "tfrecord",
 ]
 from jaxnets.train._plateau import ReduceLROnPlateau as ReduceLROnPlateau  # noqa: E402
+from jaxnets.train.checkpoint import Checkpoint as Checkpoint  # noqa: E402

@@ -255,6 +255,13 @@ def chunk_bounds(num_batches: int, size: int) -> list[tuple[int, int]]:
     return [(s, min(s + size, num_batches)) for s in range(0, num_batches, size)]
 
 
+def resumed_bounds(total: int, size: int, start: int = 0) -> list[tuple[int, int]]:
+    """``chunk_bounds`` from batch ``start`` on; an off-grid start gets a short first chunk."""
+    bounds = [(s, e) for s, e in chunk_bounds(total, size) if s >= start]
+    first = bounds[0][0] if bounds else total
+    return ([(start, first)] if start < first else []) + bounds
+
+
 class EpochRunner:
     """Compiled train and eval epochs for one model, loss, metric set and batch plan.
 
@@ -317,22 +324,39 @@ class EpochRunner:
                                             states)
         return states
 
-    def train_epoch(
-        self, state: TrainState, x: Array, y: Array, plan: BatchPlan, num_classes: int = 0
-    ) -> tuple[TrainState, dict[str, Array]]:
-        """One epoch of training; returns the new state and the epoch's train metrics."""
+    def init_train_states(self, state: TrainState, plan: BatchPlan,
+                          num_classes: int = 0) -> MetricStates:
+        """Empty metric states for one training epoch (also a template for restoring them)."""
         population = state.step.shape[0] if self.vmap else None
         params = state.params
         if self.vmap:
             params = jax.tree_util.tree_map(lambda a: a[0], params)
         extras = self.extras(params) if self.extras else ()
-        states = self._init_states(plan, num_classes, population, extras)
+        return self._init_states(plan, num_classes, population, extras)
+
+    def train_epoch(
+        self, state: TrainState, x: Array, y: Array, plan: BatchPlan, num_classes: int = 0,
+        *, start: int = 0, states: MetricStates | None = None, max_chunk: int | None = None,
+        on_chunk: Callable[[TrainState, MetricStates, int], TrainState] | None = None,
+    ) -> tuple[TrainState, dict[str, Array]]:
+        """One epoch of training; returns the new state and the epoch's train metrics.
+
+        Mid-epoch checkpointing: ``max_chunk`` caps the batches per compiled call,
+        ``on_chunk(state, states, position)`` runs after every call that ends
+        before the epoch does (it may return a changed state), and ``start`` with
+        ``states`` resumes an epoch at batch ``position`` with its partial metrics.
+        """
+        if states is None:
+            states = self.init_train_states(state, plan, num_classes)
         idx, mask = pad_columns(*self._indices(state.key, state.epoch, plan), self.devices)
         size = chunk_size(plan.num_batches, self.strategy, self.chunk)
+        size = min(size, max_chunk) if max_chunk else size
         idx, mask = pad_batches(idx, mask, size)
-        for start, stop in chunk_bounds(idx.shape[-2], size):
-            sl = (slice(None), slice(start, stop)) if self.vmap else slice(start, stop)
+        for begin, stop in resumed_bounds(idx.shape[-2], size, start):
+            sl = (slice(None), slice(begin, stop)) if self.vmap else slice(begin, stop)
             state, states = self._steps(state, states, x, y, idx[sl], mask[sl])
+            if on_chunk is not None and stop < plan.num_batches:
+                state = on_chunk(state, states, stop)
         state = state.replace(epoch=state.epoch + 1)
         return state, self._compute(states)
 
@@ -356,6 +380,7 @@ __all__ = [
     "chunk_size",
     "pad_batches",
     "pad_columns",
+    "resumed_bounds",
     "compute_metrics",
     "epoch_indices",
     "init_metric_states",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import flax.linen as nn
@@ -63,12 +65,13 @@ def get_runner(
     vmap: bool = False,
     mesh: Any = None,
     diagnostics: bool = False,
+    max_nonfinite: int | None = None,
 ) -> EpochRunner:
     """A (cached) compiled epoch runner, so repeated ``fit`` calls reuse compiled code."""
     loss_fn = get_loss(loss)
     train = functools.partial(train_step_outputs, loss_fn=loss_fn, regularizer=regularizer,
                               augment=augment, skip_nonfinite=skip_nonfinite,
-                              diagnostics=diagnostics)
+                              diagnostics=diagnostics, max_nonfinite=max_nonfinite)
     evaluate_ = functools.partial(eval_step_outputs, loss_fn=loss_fn)
     metric_objs = [get_metric(m) for m in metrics]
     extras = None
@@ -133,13 +136,21 @@ class Trainer:
         self.state, self.runner, self.model = state, runner, model
         self.train_data, self.validation_data = train, validation
         self.epochs, self.num_classes = epochs, num_classes
-        self.callbacks = list(callbacks)
+        # checkpointing callbacks (``runs_last``) go last, so they save the others' updated state
+        self.callbacks = sorted(callbacks, key=lambda cb: bool(getattr(cb, "runs_last", False)))
         self.plan = BatchPlan(int(train[0].shape[0]), batch_size, drop_last)
         self.eval_batch_size = eval_batch_size
         self.history: History = {}
         self.stop_training = False
         self.initial_epoch = int(state.epoch)
         self.epoch = self.initial_epoch
+        # checkpointing: the position (batch) inside the epoch and its partial metric states
+        self.position, self.epoch_states = 0, None
+        self.resume_callbacks: list[dict] | None = None
+        self.max_nonfinite: int | None = None
+        intervals = [cb.step_interval for cb in self.callbacks
+                     if getattr(cb, "step_interval", None)]
+        self.step_interval = min(intervals) if intervals else None
 
     def evaluate_arrays(self, x: Array, y: Array) -> dict[str, float]:
         plan = BatchPlan(int(x.shape[0]), min(self.eval_batch_size, int(x.shape[0])))
@@ -150,12 +161,17 @@ class Trainer:
             cb.check(self)
         for cb in self.callbacks:
             cb.on_train_begin(self)
+        if self.resume_callbacks:  # after on_train_begin, which may reset counters
+            from jaxnets.train.checkpoint import restore_callbacks
+
+            restore_callbacks(self.callbacks, self.resume_callbacks)
         try:
             for epoch in range(self.initial_epoch, self.epochs):
                 if self.stop_training:
                     break
                 self.epoch = epoch
                 logs = self.run_epoch()
+                self.check_nonfinite()
                 for key, value in logs.items():
                     self.history.setdefault(key, []).append(value)
                 # callbacks see host floats; array metrics (a confusion matrix) go to the history
@@ -169,8 +185,12 @@ class Trainer:
 
     def run_epoch(self) -> dict[str, float]:
         start = time.perf_counter()
-        self.state, metrics = self.runner.train_epoch(self.state, *self.train_data, self.plan,
-                                                      self.num_classes)
+        hooked = self.step_interval is not None or self.max_nonfinite is not None
+        self.state, metrics = self.runner.train_epoch(
+            self.state, *self.train_data, self.plan, self.num_classes, start=self.position,
+            states=self.epoch_states, max_chunk=self.step_interval,
+            on_chunk=self.on_chunk if hooked else None)
+        self.position, self.epoch_states = 0, None
         logs = _to_host(metrics)
         if self.validation_data is not None:
             val = self.evaluate_arrays(*self.validation_data)
@@ -181,6 +201,29 @@ class Trainer:
             logs["lr"] = float(lr)
         logs["time"] = time.perf_counter() - start
         return logs
+
+
+    def on_chunk(self, state: TrainState, states: Any, position: int) -> TrainState:
+        """Between compiled chunks of an epoch: the non-finite guard and step-level hooks."""
+        self.state, self.epoch_states, self.position = state, states, position
+        self.check_nonfinite()
+        for cb in self.callbacks:
+            hook = getattr(cb, "on_steps_end", None)
+            if hook is not None:
+                hook(self, position)
+        return self.state
+
+    def check_nonfinite(self) -> None:
+        """Stop with an error once ``max_nonfinite`` steps in a row were non-finite."""
+        if self.max_nonfinite is None or int(self.state.nonfinite_streak) < self.max_nonfinite:
+            return
+        step = int(self.state.step)
+        raise FloatingPointError(
+            f"training stopped: {self.max_nonfinite} consecutive steps had a non-finite (NaN/Inf)"
+            f" loss or gradient, the last at step {step} (epoch {self.epoch + 1}); their updates "
+            f"were skipped ({int(self.state.skipped)} skipped in all). Lower the learning rate, "
+            "clip gradients or check the data for NaN/Inf"
+        )
 
 
 def _to_host(metrics: dict[str, Array]) -> dict[str, float]:
@@ -213,6 +256,8 @@ def fit(
     eval_batch_size: int | None = None,
     mesh: Any = None,
     diagnostics: bool = False,
+    resume: bool | str | os.PathLike = False,
+    max_nonfinite: int | None = None,
 ) -> FitResult:
     """Train ``model`` with ``optimizer`` on ``train``; returns the final state and history.
 
@@ -242,6 +287,13 @@ def fit(
         parameters are replicated; the result equals the one-device run.
       diagnostics: record per-layer ``grad_norm/LAYER``, ``param_norm/LAYER`` and
         ``update_ratio/LAYER`` (epoch means of per-step values) in the history.
+      resume: ``True`` continues from the latest checkpoint of the ``Checkpoint`` callback
+        (a fresh start when there is none yet); a path continues from that checkpoint or
+        run directory. Parameters, optimizer state, step, PRNG key, epoch and position in
+        the data order, callback states and history are restored, so ``epochs`` stays the
+        total and the result is bitwise that of the uninterrupted run.
+      max_nonfinite: stop with ``FloatingPointError`` (naming step and epoch) after this
+        many non-finite steps in a row (each is skipped and counted in ``state.skipped``).
 
     Returns:
       ``FitResult`` with ``.state`` and ``.history`` (lists per epoch: ``loss``, metrics,
@@ -265,6 +317,12 @@ def fit(
     for cb in callbacks:
         if not isinstance(cb, Callback):
             raise TypeError(f"callbacks must be jaxnets Callback objects, found {type(cb).__name__}")
+    if max_nonfinite is not None:
+        max_nonfinite = _checks.check_int("max_nonfinite", max_nonfinite, minimum=1)
+        if not skip_nonfinite:
+            raise ValueError("max_nonfinite counts skipped non-finite steps; it needs "
+                             "skip_nonfinite=True, found False")
+    resume_dir = _resume_dir(resume, callbacks, initial_state)
 
     if initial_state is None:
         if optimizer is None:
@@ -289,7 +347,8 @@ def fit(
 
     strategy = choose_strategy(strategy, state.params)
     runner = get_runner(loss, metrics, strategy, chunk, shuffle, regularizer, augment,
-                        skip_nonfinite, mesh=mesh, diagnostics=diagnostics)
+                        skip_nonfinite, mesh=mesh, diagnostics=diagnostics,
+                        max_nonfinite=max_nonfinite)
     all_callbacks = list(callbacks) + ([ProgressBar()] if verbose else [])
     train_arrays = to_device(train_split)
     val_arrays = to_device(val_split) if val_split else None
@@ -302,10 +361,58 @@ def fit(
         batch_size=batch_size, eval_batch_size=eval_bs, drop_last=drop_last, epochs=epochs,
         num_classes=num_outputs, callbacks=all_callbacks, model=model,
     )
+    trainer.max_nonfinite = max_nonfinite
+    if resume_dir is not None:
+        _resume(trainer, resume_dir, explicit=not isinstance(resume, bool))
     history = trainer.run()
     return FitResult(trainer.state, history, model,
                      {"strategy": strategy, "batch_size": batch_size,
                       "skipped": int(trainer.state.skipped)})
+
+
+def _resume_dir(resume: Any, callbacks: Sequence[Callback],
+                initial_state: TrainState | None) -> Path | None:
+    """The directory to resume from, or ``None``; errors before any work."""
+    if resume is False or resume is None:
+        return None
+    if initial_state is not None:
+        raise ValueError("resume and initial_state cannot both be given: resume restores the "
+                         "state from a checkpoint")
+    if resume is True:
+        from jaxnets.train.checkpoint import Checkpoint
+
+        found = [cb for cb in callbacks if isinstance(cb, Checkpoint)]
+        if not found:
+            raise ValueError("resume=True needs a jn.callbacks.Checkpoint in callbacks (or pass "
+                             "the directory: resume='runs/NAME')")
+        return found[0].directory
+    if isinstance(resume, str | os.PathLike):
+        path = Path(resume)
+        if not path.exists():
+            raise FileNotFoundError(f"resume: checkpoint path {path} does not exist")
+        return path
+    raise TypeError(f"resume must be a bool or a path, found {type(resume).__name__}")
+
+
+def _resume(trainer: Trainer, directory: Path, explicit: bool) -> None:
+    """Load the latest checkpoint in ``directory`` into the trainer (none yet: a fresh start,
+    unless the directory was named explicitly)."""
+    from jaxnets.train import checkpoint as ckpt
+
+    ckpt.clean_leftovers(directory) if directory.is_dir() else None
+    if not explicit and not ckpt.list_checkpoints(directory):
+        return
+    path = ckpt.resolve_path(directory)
+    template = trainer.runner.init_train_states(trainer.state, trainer.plan, trainer.num_classes)
+    restored = ckpt.restore(path, trainer.state, template)
+    if restored.position >= trainer.plan.num_batches:
+        raise ValueError(f"checkpoint {path} is at batch {restored.position} of an epoch, but "
+                         f"this data has {trainer.plan.num_batches} batches per epoch")
+    trainer.state = restored.state
+    trainer.initial_epoch = trainer.epoch = int(restored.state.epoch)
+    trainer.position, trainer.epoch_states = restored.position, restored.epoch_states
+    trainer.history = restored.history
+    trainer.resume_callbacks = restored.meta.get("callbacks", [])
 
 
 def evaluate(

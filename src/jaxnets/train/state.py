@@ -34,6 +34,7 @@ class TrainState(struct.PyTreeNode):
     opt_state: optax.OptState
     key: PRNGKey  # uint32[2], the run's base key
     skipped: Array  # [] int32, updates skipped because loss or gradients were not finite
+    nonfinite_streak: Array  # [] int32, consecutive non-finite steps up to now
     apply_fn: Callable[..., Any] = struct.field(pytree_node=False)
     tx: optax.GradientTransformation = struct.field(pytree_node=False)
     loss: Any = struct.field(pytree_node=False, default="cross_entropy")
@@ -70,6 +71,7 @@ class TrainState(struct.PyTreeNode):
             opt_state=tx.init(params),
             key=run_key,
             skipped=jnp.zeros((), jnp.int32),
+            nonfinite_streak=jnp.zeros((), jnp.int32),
             apply_fn=model.apply,
             tx=tx,
             loss=loss,

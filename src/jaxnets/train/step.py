@@ -89,8 +89,13 @@ def train_step_outputs(
     skip_nonfinite: bool = True,
     axis_name: str | None = None,
     diagnostics: bool = False,
+    max_nonfinite: int | None = None,
 ) -> tuple[TrainState, StepOutput]:
     """One optimizer step; returns the new state and what the epoch loop needs.
+
+    ``state.nonfinite_streak`` counts consecutive skipped (non-finite) steps;
+    once it reaches ``max_nonfinite`` every further step is an exact no-op, so
+    the host can stop with an error naming the step (``fit`` does).
 
     With ``diagnostics`` the report carries per-layer gradient norms, parameter
     norms and update/parameter ratios (``jaxnets.diagnostics.step_diagnostics``).
@@ -130,6 +135,8 @@ def train_step_outputs(
     # that overflows float32 counts as non-finite too), so one reduction serves both.
     finite = jnp.logical_and(jnp.isfinite(loss_sum), jnp.isfinite(grad_norm))
     nonempty = count > 0
+    if max_nonfinite is not None:  # halted: freeze everything, the host raises
+        nonempty = jnp.logical_and(nonempty, state.nonfinite_streak < max_nonfinite)
     # An empty (fully masked) batch is an exact no-op: it pads an epoch to a whole
     # number of compiled chunks. A non-finite loss or gradient (when skipped)
     # leaves parameters and optimizer state as they were but advances the step
@@ -150,7 +157,10 @@ def train_step_outputs(
     bad = jnp.logical_and(nonempty, ~finite) if skip_nonfinite else jnp.zeros((), bool)
     new = state.replace(params=params, model_state=new_model_state, opt_state=opt_state,
                         step=state.step + nonempty.astype(jnp.int32),
-                        skipped=state.skipped + bad.astype(jnp.int32))
+                        skipped=state.skipped + bad.astype(jnp.int32),
+                        nonfinite_streak=jnp.where(
+                            bad, state.nonfinite_streak + 1,
+                            jnp.where(apply, 0, state.nonfinite_streak)))
     extras = None
     if diagnostics:
         from jaxnets.diagnostics import step_diagnostics
