@@ -30,7 +30,8 @@ test: lint
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python -m benchmarks.fit_mlp
+	for b in fit_mlp cnn lstm population optimizers auc augment checkpoint parallel_scaling; do \
+		KERAS_BACKEND=jax $(BIN)/python -m benchmarks.$$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -77,6 +77,7 @@ def cross_validate(
     standardize: bool = True,
     seed: int = 0,
     verbose: bool = False,
+    parallel: bool = False,
     **fit_kwargs: Any,
 ) -> CVResult:
     """Train a fresh model on each of ``k`` folds in turn and evaluate it on the held-out fold.
@@ -91,6 +92,12 @@ def cross_validate(
       standardize: standardise inputs with the mean and std of the fold's training
         part only, so nothing of the held-out fold leaks into training.
       seed: seeds the folds and each fold's training (``seed + fold``).
+      parallel: train all folds at once in one vmapped program
+        (``jn.tune.cross_validate_population``); every fold gets the same numbers as the
+        sequential run (up to float summation order). Each fold's standardised copy of the
+        data is stacked, so standardisation stays per fold. ``fit_kwargs`` may then hold
+        only ``epochs``, ``batch_size``, ``shuffle``, ``drop_last``, ``regularizer``,
+        ``augment``, ``skip_nonfinite``, ``eval_batch_size`` and ``mesh``.
       **fit_kwargs: passed to ``fit`` (``epochs``, ``batch_size``, ``callbacks``, ...).
 
     Returns:
@@ -111,6 +118,9 @@ def cross_validate(
         folds = stratified_kfold(labels.astype(np.int64), k, seed=seed)
     else:
         folds = kfold(len(pool), k, seed=seed)
+    if parallel:
+        return _parallel(model, optimizer, pool, folds, loss, metrics, standardize, seed,
+                         fit_kwargs)
     results, histories, outputs = [], [], None
     for i, (train_idx, val_idx) in enumerate(folds):
         train, held_out = Split(pool.x[train_idx], pool.y[train_idx]), \
@@ -124,6 +134,43 @@ def cross_validate(
         fold_out = np.asarray(predict(result.state, held_out.x))
         if outputs is None:
             outputs = np.zeros((len(pool), *fold_out.shape[1:]), fold_out.dtype)
+        outputs[val_idx] = fold_out
+    return CVResult(results, histories, folds, outputs, pool.y)
+
+
+PARALLEL_KWARGS = ("epochs", "batch_size", "shuffle", "drop_last", "regularizer", "augment",
+                   "skip_nonfinite", "eval_batch_size", "mesh")
+
+
+def _parallel(model: nn.Module, optimizer: Any, pool: Split, folds: list, loss: str,
+              metrics: Any, standardize: bool, seed: int, fit_kwargs: dict) -> CVResult:
+    """All folds in one vmapped program. Fold ``f`` indexes its own standardised copy of the
+    pool (stacked at offset ``f * N``), so each fold sees only its training statistics."""
+    from jaxnets.tune._crossval import cross_validate_population
+
+    unknown = sorted(set(fit_kwargs) - set(PARALLEL_KWARGS))
+    if unknown:
+        raise ValueError(f"cross_validate(parallel=True) accepts only {PARALLEL_KWARGS} besides "
+                         f"its own arguments, found {unknown}")
+    n = len(pool)
+    copies = []
+    for train_idx, _ in folds:
+        part = Split(pool.x[train_idx], pool.y[train_idx])
+        copies.append(standardize_splits(part, pool)[0][1] if standardize else pool)
+    stacked = Split(np.concatenate([c.x for c in copies]), np.concatenate([c.y for c in copies]))
+    shifted = [(tr + f * n, va + f * n) for f, (tr, va) in enumerate(folds)]
+    res = cross_validate_population(model, optimizer, stacked, shifted, loss=loss,
+                                    metrics=metrics, seed=[seed + f for f in range(len(folds))],
+                                    **fit_kwargs)
+    results, histories, outputs = [], [], None
+    for f, (_, val_idx) in enumerate(folds):
+        state = res.member(f).state
+        held_out = Split(copies[f].x[val_idx], copies[f].y[val_idx])
+        results.append(dict(evaluate(state, held_out)))
+        histories.append(res.history[f])
+        fold_out = np.asarray(predict(state, held_out.x))
+        if outputs is None:
+            outputs = np.zeros((n, *fold_out.shape[1:]), fold_out.dtype)
         outputs[val_idx] = fold_out
     return CVResult(results, histories, folds, outputs, pool.y)
 

@@ -300,7 +300,8 @@ class Population:
             {k: jnp.asarray(v) for k, v in model_hp.items()}, x0)
         zeros = jnp.zeros((size,), jnp.int32)
         return TrainState(step=zeros, epoch=zeros, params=params, model_state=model_state,
-                          opt_state=opt_state, key=keys, skipped=zeros, apply_fn=self.model.apply,
+                          opt_state=opt_state, key=keys, skipped=zeros, nonfinite_streak=zeros,
+                          apply_fn=self.model.apply,
                           tx=tx, loss=loss, metrics=tuple(metrics))
 
     def _compiled(self, opt_names: tuple, model_names: tuple) -> tuple[Any, Callable]:
