@@ -265,3 +265,28 @@ def test_bad_callback_arguments_raise_before_any_file_is_written(tmp_path):
     ]:
         with pytest.raises(ValueError, match=match):
             make()
+
+
+def test_callback_every_n_steps_sees_the_state_after_those_steps():
+    class EverySteps(jn.Callback):
+        step_interval = 3
+
+        def __init__(self):
+            self.seen = []
+
+        def on_steps_end(self, trainer, position):
+            self.seen.append((trainer.epoch, position, int(trainer.state.step)))
+
+    cb = EverySteps()
+    # 40 examples, batch 4: 10 batches per epoch, cut into chunks of 3, 3, 3 and 1
+    for strategy in ("scan", "step"):
+        cb.seen = []
+        jn.fit(jn.nn.MLP((8, 3)), jn.optim.sgd(0.1), (X, Y), epochs=2, batch_size=4,
+               callbacks=[cb], verbose=False, strategy=strategy)
+        assert all(step == 10 * e + p for e, p, step in cb.seen), strategy
+        for e in range(2):
+            # the epoch's end (position 10) is on_epoch_end's
+            positions = [0] + [p for ep, p, _ in cb.seen if ep == e] + [10]
+            assert max(np.diff(positions)) <= 3 and min(np.diff(positions)) > 0, strategy
+            if strategy == "scan":  # chunks of exactly 3, 3, 3 and 1 batches
+                assert positions == [0, 3, 6, 9, 10]

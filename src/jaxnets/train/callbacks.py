@@ -20,8 +20,13 @@ injected learning rate) does so between epochs, without recompiling.
 ``state_dict``/``load_state_dict`` let a checkpoint save and restore a
 callback's counters, so a resumed run stops where the uninterrupted one would:
 ``on_train_begin`` resets the counters and a resuming engine loads the saved
-ones after it. Hooks between the compiled chunks of an epoch (every N steps)
-are the checkpointing engine's (``step_interval`` and ``on_steps_end``).
+ones after it.
+
+Every N steps: a callback whose ``step_interval`` is N also gets
+``on_steps_end(trainer, position)`` between compiled chunks of at most N steps
+(``fit`` cuts each epoch at the smallest interval any callback asks for;
+``position`` is the number of batches done in the current epoch, and
+``trainer.state`` is the state after them; the epoch's end is ``on_epoch_end``'s).
 Hooks run in list order; the progress bar ``fit(verbose=True)`` adds runs last.
 """
 
@@ -56,6 +61,11 @@ class Callback:
         callback before any ``on_train_begin``, so nothing is written on bad input)."""
 
     def on_train_begin(self, trainer: Trainer) -> None:
+        pass
+
+    step_interval: int | None = None  # N: also call on_steps_end at most every N steps
+
+    def on_steps_end(self, trainer: Trainer, position: int) -> None:
         pass
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: Logs) -> None:
