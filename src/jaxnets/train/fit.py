@@ -439,12 +439,17 @@ def evaluate(
         data = data.test
     split = _checks.as_split(data, "data")
     _checks.check_split(split, "data")
+    out_shape = output_shape(state, split.x, "data")
     if metrics is None:
-        full = CLASSIFICATION_REPORT if is_classification(state.loss) else REGRESSION_REPORT
+        # regression metrics compare outputs with targets of the same shape; a loss that is
+        # neither (per-token sequence cross-entropy) reports its loss and trained metrics
+        same = tuple(out_shape) == split.y.shape[1:] or (
+            tuple(out_shape) == (1,) and split.y.ndim == 1)
+        full = (CLASSIFICATION_REPORT if is_classification(state.loss)
+                else REGRESSION_REPORT if same else ())
         metrics = tuple(dict.fromkeys([*state.metrics, *full]))
     else:
         metrics = resolve_metrics(metrics, state.loss)
-    out_shape = output_shape(state, split.x, "data")
     num_outputs = out_shape[-1] if out_shape else 1
     classification = is_classification(state.loss)
     _checks.check_labels(split, "data", classification=classification, num_outputs=num_outputs)
