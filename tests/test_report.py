@@ -64,3 +64,15 @@ def test_plots_write_pngs(tmp_path, trained):
         jn.viz.plot_confusion_matrix(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="class_names must have 3"):
         jn.viz.plot_roc_curves(logits, y, class_names=["a"])
+
+
+def test_plot_history_skips_array_entries(tmp_path):
+    x, y = blobs(n=40, d=4, classes=3, seed=1)
+    r = jn.fit(jn.nn.MLP((8, 3)), "adam", (x, y), epochs=2, batch_size=16, verbose=False,
+               metrics=("accuracy", "confusion_matrix"))
+    assert np.ndim(r.history["confusion_matrix"][0]) == 2
+    fig = jn.viz.plot_history(r.history, tmp_path / "curves.png")
+    assert sorted(ax.get_ylabel() for ax in fig.axes) == ["accuracy", "loss"]
+    assert (tmp_path / "curves.png").exists()
+    with pytest.raises(ValueError, match="no scalar metric"):
+        jn.viz.plot_history({"confusion_matrix": [np.eye(2)]})

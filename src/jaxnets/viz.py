@@ -26,8 +26,18 @@ def plot_history(
     metrics: Sequence[str] | None = None,
     title: str | None = None,
 ):
-    """Learning curves: one panel per metric, training and validation curves together."""
-    names = metrics or [k for k in history if not k.startswith("val_") and k not in ("time", "lr")]
+    """Learning curves: one panel per metric, training and validation curves together.
+
+    Without ``metrics``: every scalar per-epoch entry except ``val_*``, ``time`` and ``lr``
+    (array-valued entries such as a confusion matrix are skipped).
+    """
+    import numpy as np
+
+    names = metrics or [k for k, v in history.items()
+                        if not k.startswith("val_") and k not in ("time", "lr")
+                        and all(np.ndim(e) == 0 for e in v)]
+    if not names:
+        raise ValueError(f"history has no scalar metric to plot; found keys {sorted(history)}")
     fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.5), squeeze=False)
     for ax, name in zip(axes[0], names, strict=True):
         epochs = range(1, len(history[name]) + 1)
