@@ -44,3 +44,49 @@ def set_torch_threads(n: int = 2) -> None:
     torch.set_num_threads(n)
 
 
+
+
+def interleaved(
+    fit_run: Callable[[list], object], peers: dict[str, Callable[[], object]], warmup: int = 1
+) -> dict[str, list[float]]:
+    """Epoch times of ``fit`` and of every peer, measured in turns.
+
+    ``fit_run(callbacks)`` runs ``jn.fit`` with the given callbacks; after each of
+    its epochs a callback runs one epoch of every peer (``peers[name]()``), so all
+    contenders share the machine's load of that moment. On a shared machine whose
+    speed drifts by +-20% within a minute, this makes the ratios far steadier than
+    timing one contender after the other. Each peer runs once first (compiling,
+    warming caches); the first ``warmup`` rounds are dropped. ``fit``'s epoch time
+    is its history's ``time`` (the epoch alone, not the callbacks).
+    """
+    import jaxnets as jn
+
+    for fn in peers.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in peers}
+
+    class Turns(jn.callbacks.Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            for name, fn in peers.items():
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
+
+    result = fit_run([Turns()])
+    out = {"fit": list(result.history["time"]), **times}
+    return {k: v[warmup:] for k, v in out.items()}
+
+
+def round_ratio(times: dict[str, list[float]], name: str, ref: str) -> float:
+    """Median over rounds of ``ref``'s epoch time over ``name``'s: how many times faster."""
+    return statistics.median(b / a for a, b in zip(times[name], times[ref], strict=True))
+
+
+def print_table(title: str, rows: list[tuple[str, float, float | None]], unit: str,
+                ref: str) -> None:
+    """Rows of (name, value, ratio to ``ref`` measured in the same rounds, or None)."""
+    print(f"\n{title}")
+    width = max(len(n) for n, *_ in rows)
+    for name, value, ratio in rows:
+        rel = f"{ratio:6.2f}x {ref}" if ratio is not None else ""
+        print(f"  {name.ljust(width)}  {value:12.1f} {unit}   {rel}")
